@@ -1,0 +1,70 @@
+"""What a listing parser returns: the raw blocks of one page and its result counts.
+
+Parsers fill these from markup or text and nothing else: no date parsing, no name resolution.
+Text is whitespace-normalised but otherwise exact (the archive's own typos stay). A field the page
+does not show is ``None``, never ``""``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+class PageError(Exception):
+    """A page that cannot be read as a listing. The message says what it is instead."""
+
+
+class ChallengePageError(PageError):
+    """A bot-protection challenge or block page (e.g. Cloudflare's "Just a moment...")."""
+
+
+class NotAListingError(PageError):
+    """A page that is not a search-result listing (a document page, an error page, anything else)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Counts:
+    """The page's "first - last of total" header, 1-based and inclusive."""
+
+    first: int
+    last: int
+    total: int
+
+    @property
+    def per_page(self) -> int:
+        return self.last - self.first + 1
+
+
+@dataclass(frozen=True, slots=True)
+class RawBlock:
+    """One result block as the page shows it."""
+
+    position: int  # 1-based rank on this page
+    url: str | None  # absolute when a base URL was known
+    date_text: str | None
+    title: str | None
+    summary: str | None
+    node_id: str | None = None  # Drupal node id (current Wilson site), when shown
+
+
+@dataclass(slots=True)
+class ListingPage:
+    """All result blocks of one listing page, in page order."""
+
+    layout: str  # which parser read it, e.g. "wilson-table", "wilson-old-list", "text-current"
+    blocks: list[RawBlock] = field(default_factory=list)
+    counts: Counts | None = None
+    missing: dict[str, int] = field(default_factory=dict)  # field name -> blocks without it
+
+    def __post_init__(self) -> None:
+        if not self.missing:
+            self.missing = count_missing(self.blocks)
+
+
+def count_missing(blocks: list[RawBlock]) -> dict[str, int]:
+    missing: dict[str, int] = {}
+    for block in blocks:
+        for name in ("url", "date_text", "title", "summary"):
+            if getattr(block, name) is None:
+                missing[name] = missing.get(name, 0) + 1
+    return missing

@@ -1,0 +1,82 @@
+#!/usr/bin/env python3
+"""Set up the project's virtual environment if needed, then run one task in it.
+
+    python3 run.py demo     # set up .venv, then harvest the bundled replica site into output/
+    python3 run.py test     # set up .venv, then lint and run the whole test suite
+    python3 run.py bench    # set up .venv (with benchmark extras), then run the benchmark
+    python3 run.py -- ARGS  # set up .venv, then run `harvester ARGS`
+
+Only the standard library is used here, so this works on a fresh clone with nothing but Python 3.11+.
+The environment is (re)installed whenever pyproject.toml or constraints.txt change: every dependency
+is pinned by constraints.txt, so every machine gets the same versions.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
+STAMP = VENV / ".harvester-installed"
+EXTRAS = "test,scrapyd,bench"
+
+
+def _fingerprint() -> str:
+    digest = hashlib.sha256(EXTRAS.encode())
+    for name in ("pyproject.toml", "constraints.txt"):
+        digest.update((ROOT / name).read_bytes())
+    return digest.hexdigest()
+
+
+def ensure_venv() -> None:
+    if sys.version_info < (3, 11):
+        sys.exit(f"harvester needs Python 3.11 or newer; this is {sys.version.split()[0]}")
+    wanted = _fingerprint()
+    if PYTHON.exists() and STAMP.exists() and STAMP.read_text().strip() == wanted:
+        return
+    if not PYTHON.exists():
+        print(f"run.py: creating virtual environment in {VENV}", file=sys.stderr)
+        venv.EnvBuilder(with_pip=True, clear=False).create(VENV)
+    print("run.py: installing pinned dependencies (constraints.txt)", file=sys.stderr)
+    pip = [str(PYTHON), "-m", "pip", "--disable-pip-version-check", "--quiet"]
+    subprocess.run([*pip, "install", "--constraint", "constraints.txt", "pip"], check=True, cwd=ROOT)
+    subprocess.run(
+        [*pip, "install", "--constraint", "constraints.txt", "--editable", f".[{EXTRAS}]"],
+        check=True,
+        cwd=ROOT,
+    )
+    STAMP.write_text(wanted + "\n")
+
+
+def run(cmd: list[str]) -> int:
+    return subprocess.run(cmd, cwd=ROOT).returncode
+
+
+def main(argv: list[str]) -> int:
+    task = argv[0] if argv else "demo"
+    ensure_venv()
+    if task == "demo":
+        return run([str(BIN / "harvester"), "demo", *argv[1:]])
+    if task == "test":
+        lint = run([str(BIN / "ruff"), "check", "."])
+        if lint:
+            print("run.py: ruff found problems (see above)", file=sys.stderr)
+            return lint
+        return run([str(PYTHON), "-m", "pytest", *argv[1:]])
+    if task == "bench":
+        return run([str(PYTHON), "-m", "benchmarks.run", *argv[1:]])
+    if task == "--":
+        return run([str(BIN / "harvester"), *argv[1:]])
+    print(f"run.py: unknown task {task!r} (demo, test, bench, or -- ARGS)", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
