@@ -1,2 +1,325 @@
-def main():
-    raise SystemExit("not yet")
+"""The ``harvester`` command: crawl, parse, serve, demo, names.
+
+Exit codes: 0 success; 1 the run failed (no records, a challenge page, failed pages, errors); 2 bad usage or
+bad input (unknown spider, facet or sort, a missing file, a file that is not a listing). Every failure is
+one clear line on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from harvester import __version__
+
+FIXTURE_SITE = Path(__file__).resolve().parents[1] / "fixtures" / "wilson"
+DEMO_QUERY = "mao zedong"
+
+
+class UsageError(Exception):
+    """Bad arguments or input: one line on stderr, exit 2."""
+
+
+def _print_error(message: str) -> None:
+    print(f"harvester: error: {message}", file=sys.stderr)
+
+
+# --- crawl --------------------------------------------------------------------------------------------------
+
+
+def _spider_classes() -> dict[str, type]:
+    from scrapy.settings import Settings
+    from scrapy.spiderloader import SpiderLoader
+
+    settings = Settings()
+    settings.setmodule("harvester.settings", priority="project")
+    loader = SpiderLoader.from_settings(settings)
+    return {name: loader.load(name) for name in loader.list()}
+
+
+def _setting_pairs(pairs: Sequence[str]) -> dict[str, str]:
+    out = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise UsageError(f"-s expects NAME=VALUE, got {pair!r}")
+        out[name.strip()] = value
+    return out
+
+
+def _check_output(path: Path) -> None:
+    """Fail before crawling, not after, when the output cannot be written."""
+    if path.exists() and path.is_dir():
+        raise UsageError(f"--out {path} is a directory; give a file name such as {path / 'records.jsonl'}")
+    parent = path.parent
+    existing = parent
+    while not existing.exists():
+        existing = existing.parent
+    if not existing.is_dir():
+        raise UsageError(f"--out {path}: {existing} is a file, not a directory")
+    import os
+
+    if not os.access(existing, os.W_OK):
+        raise UsageError(f"--out {path}: {existing} is not writable")
+
+
+def run_crawl(spider: str, spider_args: dict[str, Any], overrides: dict[str, Any]) -> int:
+    """Run one crawl in this process and return its exit code (0 ok, 1 failed, 2 usage)."""
+    from scrapy.crawler import CrawlerProcess
+    from scrapy.settings import Settings
+
+    from harvester.spiders.base import SpiderArgumentError
+
+    classes = _spider_classes()
+    if spider not in classes:
+        raise UsageError(f"unknown spider {spider!r}; known: {', '.join(sorted(classes))}")
+    spidercls = classes[spider]
+    settings = Settings()
+    settings.setmodule("harvester.settings", priority="project")
+    for name, value in overrides.items():
+        settings.set(name, value, priority="cmdline")
+    if settings.get("HARVESTER_CONTACT_URL"):
+        settings.set(
+            "USER_AGENT", f"harvester/{__version__} (+{settings.get('HARVESTER_CONTACT_URL')})", priority="cmdline"
+        )
+    spider_args = {k: v for k, v in spider_args.items() if v is not None}
+    check_args = dict(spider_args)
+    if "base_url" in spidercls.__init__.__code__.co_varnames:
+        check_args.setdefault("base_url", settings.get("WILSON_BASE_URL"))
+    try:
+        spidercls(**check_args)  # validate the arguments before any network or file activity
+    except SpiderArgumentError as error:
+        raise UsageError(str(error)) from None
+    if settings.get("HARVESTER_OUTPUT_PATH"):
+        _check_output(Path(settings.get("HARVESTER_OUTPUT_PATH")))
+
+    process = CrawlerProcess(settings)
+    crawler = process.create_crawler(spidercls)
+    process.crawl(crawler, **spider_args)
+    process.start()
+    stats = crawler.stats.get_stats() if crawler.stats else {}
+    code = int(stats.get("harvester/exit_code", 1))
+    summary = stats.get("harvester/summary", "the crawl ended before it could report")
+    print(f"harvester: {summary}")
+    for problem in stats.get("harvester/problems", []) or (
+        ["the crawl ended without a report"] if "harvester/exit_code" not in stats else []
+    ):
+        _print_error(problem)
+    return code
+
+
+def _crawl_overrides(args: argparse.Namespace) -> dict[str, Any]:
+    overrides: dict[str, Any] = _setting_pairs(args.set or [])
+    if args.out:
+        overrides["HARVESTER_OUTPUT_PATH"] = str(args.out)
+    if args.output_dir:
+        overrides["HARVESTER_OUTPUT_DIR"] = str(args.output_dir)
+    if args.contact:
+        overrides["HARVESTER_CONTACT_URL"] = args.contact
+    if args.log_level:
+        overrides["LOG_LEVEL"] = args.log_level
+    return overrides
+
+
+def cmd_crawl(args: argparse.Namespace) -> int:
+    spider_args = {
+        "query": args.query,
+        "people": args.people,
+        "places": args.places,
+        "topics": args.topics,
+        "languages": args.languages,
+        "sort": args.sort,
+        "start_url": args.start_url,
+        "max_pages": args.max_pages,
+    }
+    for pair in args.arg or []:
+        name, sep, value = pair.partition("=")
+        if not sep:
+            raise UsageError(f"-a expects NAME=VALUE, got {pair!r}")
+        spider_args[name] = value
+    return run_crawl(args.spider, spider_args, _crawl_overrides(args))
+
+
+# --- parse --------------------------------------------------------------------------------------------------
+
+
+def cmd_parse(args: argparse.Namespace) -> int:
+    from harvester.parsers import PageError
+    from harvester.parsers.listing import parse_listing_file
+    from harvester.records import build_record
+
+    out = sys.stdout
+    for name in args.files:
+        path = Path(name)
+        if not path.exists():
+            raise UsageError(f"{path}: no such file")
+        if path.is_dir():
+            raise UsageError(f"{path}: is a directory, not a saved listing page")
+        try:
+            page, base_url = parse_listing_file(path, base_url=args.base_url)
+        except PageError as error:
+            raise UsageError(f"{path}: {error}") from None
+        except UnicodeDecodeError as error:
+            raise UsageError(f"{path}: not text in any known encoding ({error.reason})") from None
+        offset = page.counts.first - 1 if page.counts and page.counts.first > 0 else 0
+        for block in page.blocks:
+            raw = {
+                "source": args.source,
+                "url": block.url,
+                "listing_url": base_url,
+                "page": None,
+                "position": offset + block.position,
+                "node_id": block.node_id,
+                "date_raw": block.date_text,
+                "title": block.title,
+                "summary": block.summary,
+            }
+            record = build_record(raw, crawled_at=None)
+            record.pop("_date_error", None)
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+    out.flush()
+    return 0
+
+
+# --- serve and demo -----------------------------------------------------------------------------------------
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from harvester.replay import ReplayServer, SiteError
+
+    try:
+        server = ReplayServer(args.directory, host=args.host, port=args.port)
+    except SiteError as error:
+        raise UsageError(str(error)) from None
+    url = server.start()
+    print(f"harvester: serving {args.directory} at {url} (Ctrl-C stops)", flush=True)
+    for listing in server.site.listings:
+        query = "&".join(f"{k}={v}" for k, v in listing.query)
+        print(f"  {url}{listing.path}?{query}  ({len(listing.pages)} pages)", flush=True)
+    try:
+        import time
+
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from harvester.replay import ReplayServer, SiteError
+
+    site = Path(args.site)
+    try:
+        server = ReplayServer(site)
+    except SiteError as error:
+        raise UsageError(f"demo site: {error}") from None
+    with server as base_url:
+        print(f"harvester: demo: replica of the Wilson Center Digital Archive served at {base_url}", flush=True)
+        overrides: dict[str, Any] = {
+            "WILSON_BASE_URL": base_url,
+            "DOWNLOAD_DELAY": 0,
+            "AUTOTHROTTLE_ENABLED": False,
+            "CONCURRENT_REQUESTS_PER_DOMAIN": 4,
+            "LOG_LEVEL": args.log_level or "WARNING",
+        }
+        if args.out:
+            overrides["HARVESTER_OUTPUT_PATH"] = str(args.out)
+        return run_crawl("wilson", {"query": args.query}, overrides)
+
+
+# --- names --------------------------------------------------------------------------------------------------
+
+
+def cmd_names(args: argparse.Namespace) -> int:
+    from harvester.names_report import unresolved_names
+
+    try:
+        counts = unresolved_names(Path(args.file))
+    except FileNotFoundError:
+        raise UsageError(f"{args.file}: no such file") from None
+    except ValueError as error:
+        raise UsageError(f"{args.file}: {error}") from None
+    for (name, kind), count in counts.most_common():
+        print(f"{count}\t{kind}\t{name}")
+    return 0
+
+
+# --- parser -------------------------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="harvester", description="Harvest archive search-result listings into JSONL datasets."
+    )
+    parser.add_argument("--version", action="version", version=f"harvester {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    crawl = sub.add_parser("crawl", help="crawl a search to its last page and write JSONL")
+    crawl.add_argument("spider", help="the site's spider: wilson")
+    crawl.add_argument("--query", help="full-text query")
+    for facet in ("people", "places", "topics", "languages"):
+        crawl.add_argument(f"--{facet}", metavar="IDS", help=f"{facet} facet node ids, comma-separated")
+    crawl.add_argument("--sort", choices=["uploaded", "date"], help="newest upload (default) or newest document date")
+    crawl.add_argument("--start-url", help="any search URL (a mirror, the replica); paged with page=N")
+    crawl.add_argument("--max-pages", help="stop after this many listing pages")
+    crawl.add_argument("-a", "--arg", action="append", metavar="NAME=VALUE", help="another spider argument")
+    _add_output_options(crawl)
+    crawl.set_defaults(handler=cmd_crawl)
+
+    parse = sub.add_parser("parse", help="parse saved listing pages (HTML or text) to JSON records on stdout")
+    parse.add_argument("files", nargs="+", metavar="FILE")
+    parse.add_argument("--base-url", help="the page's URL, to make links absolute")
+    parse.add_argument("--source", default="wilson", help="source name for the records (default: wilson)")
+    parse.set_defaults(handler=cmd_parse)
+
+    serve = sub.add_parser("serve", help="serve a fixture site (folder with site.toml) on 127.0.0.1")
+    serve.add_argument("directory", type=Path)
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--host", default="127.0.0.1", choices=["127.0.0.1", "localhost", "::1"])
+    serve.set_defaults(handler=cmd_serve)
+
+    demo = sub.add_parser("demo", help="harvest the bundled replica site into output/")
+    demo.add_argument("--site", default=str(FIXTURE_SITE), help="fixture site folder (default: fixtures/wilson)")
+    demo.add_argument("--query", default=DEMO_QUERY, help=f"query to harvest (default: {DEMO_QUERY!r})")
+    demo.add_argument("--out", type=Path, help="output file (default: output/wilson/<UTC time>.jsonl)")
+    demo.add_argument("--log-level", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    demo.set_defaults(handler=cmd_demo)
+
+    names = sub.add_parser("names", help="list the unresolved names in a JSONL dataset, most frequent first")
+    names.add_argument("file")
+    names.set_defaults(handler=cmd_names)
+    return parser
+
+
+def _add_output_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--out", type=Path, help="output file (default: output/<source>/<UTC time>.jsonl)")
+    parser.add_argument("--output-dir", type=Path, help="root folder for datasets (default: output)")
+    parser.add_argument("--contact", metavar="URL", help="operator contact URL for the user agent")
+    parser.add_argument("--log-level", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    parser.add_argument("-s", "--set", action="append", metavar="NAME=VALUE", help="a Scrapy setting")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.handler(args))
+    except UsageError as error:
+        _print_error(str(error))
+        return 2
+    except BrokenPipeError:
+        return 0
+    except KeyboardInterrupt:
+        _print_error("interrupted")
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,113 @@
+"""Crawl extensions: live progress, and the run's outcome computed from its stats when it closes."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from typing import Any, TextIO
+from urllib.parse import urlsplit
+
+from scrapy import signals
+from scrapy.crawler import Crawler
+from scrapy.utils.asyncio import create_looping_call
+
+from harvester.outcome import decide_outcome
+
+logger = logging.getLogger(__name__)
+_LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+
+class RunReport:
+    """Store the outcome in the stats (``harvester/exit_code``) and log the one-line summary."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> RunReport:
+        return cls(crawler)
+
+    def spider_opened(self, spider: Any) -> None:
+        start = getattr(spider, "start_url", "") or ""
+        host = urlsplit(start).hostname or ""
+        if host and host not in _LOCAL_HOSTS and not self.crawler.settings.get("HARVESTER_CONTACT_URL"):
+            logger.warning(
+                "crawling %s without HARVESTER_CONTACT_URL: set it (or --contact) so the site can reach you",
+                host,
+            )
+
+    def spider_closed(self, spider: Any, reason: str) -> None:
+        stats = self.crawler.stats
+        values = dict(stats.get_stats())
+        values["finish_reason"] = reason
+        outcome = decide_outcome(
+            values, max_failed_ratio=self.crawler.settings.getfloat("HARVESTER_MAX_FAILED_PAGE_RATIO", 0.0)
+        )
+        stats.set_value("harvester/exit_code", outcome.code)
+        stats.set_value("harvester/summary", outcome.summary)
+        stats.set_value("harvester/problems", outcome.problems)
+        for problem in outcome.problems:
+            logger.error("run failed: %s", problem)
+
+
+class Progress:
+    """Pages done of the total known from the count header, records, errors and an ETA.
+
+    On a terminal the line is redrawn in place; otherwise a plain log line every
+    ``HARVESTER_PROGRESS_INTERVAL`` seconds.
+    """
+
+    def __init__(self, crawler: Crawler, stream: TextIO, interactive: bool, interval: float) -> None:
+        self.crawler = crawler
+        self.stream = stream
+        self.interactive = interactive
+        self.interval = interval
+        self.started = time.monotonic()
+        self.task: Any = None
+        crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Progress:
+        stream = sys.stderr
+        interactive = crawler.settings.getbool("HARVESTER_PROGRESS_TTY", stream.isatty())
+        interval = 0.5 if interactive else crawler.settings.getfloat("HARVESTER_PROGRESS_INTERVAL", 30.0)
+        return cls(crawler, stream, interactive, interval)
+
+    def spider_opened(self, spider: Any) -> None:
+        self.started = time.monotonic()
+        self.task = create_looping_call(self.report)
+        self.task.start(self.interval, now=False)
+
+    def spider_closed(self, spider: Any, reason: str) -> None:
+        if self.task is not None and self.task.running:
+            self.task.stop()
+        if self.interactive:
+            self.report()
+            self.stream.write("\n")
+            self.stream.flush()
+
+    def line(self) -> str:
+        stats = self.crawler.stats
+        done = int(stats.get_value("harvester/pages_parsed", 0)) + int(stats.get_value("harvester/failed_pages", 0))
+        expected = stats.get_value("harvester/pages_expected")
+        records = stats.get_value("harvester/records", 0)
+        errors = stats.get_value("harvester/failed_pages", 0)
+        elapsed = time.monotonic() - self.started
+        pages = f"{done}/{expected}" if expected else f"{done}/?"
+        eta = ""
+        if expected and done:
+            remaining = max(int(expected) - done, 0) * elapsed / done
+            eta = f", ETA {int(remaining // 60)}m{int(remaining % 60):02d}s"
+        return f"pages {pages}, records {records}, errors {errors}, elapsed {elapsed:.0f}s{eta}"
+
+    def report(self) -> None:
+        if self.interactive:
+            self.stream.write("\r\x1b[2K" + self.line())
+            self.stream.flush()
+        else:
+            self.stream.write(f"harvester: progress: {self.line()}\n")
+            self.stream.flush()

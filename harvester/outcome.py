@@ -1,0 +1,68 @@
+"""A run's outcome from its stats: the exit code cron sees and the one summary line a person reads.
+
+Scrapy itself exits 0 even when every request failed; the harvester does not.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+OK, FAILED, USAGE = 0, 1, 2
+
+
+@dataclass(frozen=True)
+class Outcome:
+    code: int
+    summary: str
+    problems: list[str] = field(default_factory=list)
+
+
+def decide_outcome(stats: dict[str, Any], *, max_failed_ratio: float = 0.0) -> Outcome:
+    records = int(stats.get("harvester/records", 0))
+    blocks = int(stats.get("harvester/blocks", 0))
+    pages = int(stats.get("harvester/pages_parsed", 0))
+    failed = list(stats.get("harvester/failed_page_list", []))
+    reason = stats.get("finish_reason", "unknown")
+    errors = int(stats.get("log_count/ERROR", 0))
+    problems: list[str] = []
+
+    if stats.get("harvester/challenge_pages"):
+        where = failed[-1]["url"] if failed else "a listing page"
+        problems.append(f"blocked by a bot-protection challenge page at {where}; stopped early")
+    elif reason != "finished":
+        problems.append(f"the crawl did not finish normally (finish reason: {reason})")
+    attempted = pages + len(failed)
+    if failed and not stats.get("harvester/challenge_pages"):
+        ratio = len(failed) / attempted if attempted else 1.0
+        named = "; ".join(f"{f['url']} ({f['reason']})" for f in failed[:5])
+        more = f" and {len(failed) - 5} more" if len(failed) > 5 else ""
+        if ratio > max_failed_ratio:
+            problems.append(f"{len(failed)} of {attempted} listing pages failed: {named}{more}")
+    if records == 0 and not problems:
+        if blocks:
+            if not stats.get("harvester/unchanged"):
+                problems.append(f"{blocks} result blocks were read but no record was written")
+        elif pages:
+            problems.append("no records: the listing shows no results")
+        else:
+            problems.append("no records: no listing page could be read")
+    unexplained = errors - len(failed)
+    if unexplained > 0 and not problems:
+        problems.append(f"{unexplained} errors were logged (see the log above)")
+
+    summary = (
+        f"{records} records from {pages} pages"
+        f"{_optional(stats, 'harvester/new', 'new')}{_optional(stats, 'harvester/changed', 'changed')}"
+        f", {len(failed)} failed pages"
+        f"{_optional(stats, 'harvester/duplicates', 'duplicates dropped')}"
+        f"{_optional(stats, 'harvester/invalid', 'invalid (quarantined)')}"
+        f"{_optional(stats, 'harvester/names/unresolved', 'unresolved names')}"
+        f" -> {stats.get('harvester/output_path', 'no output file')}"
+    )
+    return Outcome(FAILED if problems else OK, summary, problems)
+
+
+def _optional(stats: dict[str, Any], key: str, label: str) -> str:
+    value = stats.get(key)
+    return f", {value} {label}" if value else ""

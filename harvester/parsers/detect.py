@@ -1,0 +1,63 @@
+"""Recognise pages that are not listings, so that they fail loudly instead of parsing as "0 results"."""
+
+from __future__ import annotations
+
+import re
+
+from parsel import Selector
+
+from harvester.parsers.model import ChallengePageError, NotAListingError
+from harvester.parsers.text import clean
+
+# Phrases of bot-protection interstitials and block pages (Cloudflare, Akamai, DataDome, Sucuri, generic WAFs).
+_CHALLENGE_PHRASES = re.compile(
+    r"just a moment\.\.\.|checking (if the site connection is secure|your browser)"
+    r"|enable javascript and cookies to continue|attention required! \| cloudflare"
+    r"|verify(ing)? you are (a )?human|cf-browser-verification|cf_chl_opt|challenge-platform"
+    r"|access denied.{0,80}(reference #|cloudflare|akamai)|sorry, you have been blocked"
+    r"|request unsuccessful\. incapsula|please complete the security check",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def challenge_reason(text: str) -> str | None:
+    """The challenge phrase found in a page's text or markup, or ``None``."""
+    match = _CHALLENGE_PHRASES.search(text[:200_000])
+    return match.group(0) if match else None
+
+
+def raise_if_challenge(selector: Selector, *, what: str = "page") -> None:
+    """Raise :class:`ChallengePageError` when the page is a bot challenge or block page.
+
+    Only the title, known challenge markup and the visible text of small pages count: real pages carry
+    Cloudflare's injected scripts (``challenge-platform``) too, so script contents prove nothing.
+    """
+    title = clean(" ".join(selector.xpath("//title//text()").getall())) or ""
+    markers = selector.css(
+        "#challenge-running, #challenge-form, #challenge-stage, #cf-error-details, #cf-wrapper, "
+        ".cf-browser-verification"
+    ).get()
+    reason = challenge_reason(title) or (markers and "challenge markup")
+    if reason is None:
+        visible = " ".join(selector.xpath("//body//text()[not(ancestor::script) and not(ancestor::style)]").getall())
+        if len(visible) < 3000:  # only small pages: a real listing may quote such a phrase in a summary
+            reason = challenge_reason(visible)
+    if reason:
+        raise ChallengePageError(
+            f"{what} is a bot-protection challenge or block page ({reason!r}, title {title!r}), not a listing"
+        )
+
+
+def raise_if_wilson_document(selector: Selector) -> None:
+    """A Wilson document page carries listing rows ("Related Documents"); it must not pass for a listing."""
+    marks = [
+        css
+        for css in ("#documentTabs", "#citation-text", "div.information-block", "h1.title", "object.pdf-preview")
+        if selector.css(css)
+    ]
+    if len(marks) >= 2:
+        title = clean(" ".join(selector.css("h1.title ::text").getall()))
+        raise NotAListingError(
+            f"this is a document page ({title!r}; has {', '.join(marks)}), not a search listing: "
+            "its rows are 'Related Documents'"
+        )

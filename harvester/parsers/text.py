@@ -1,0 +1,61 @@
+"""Text helpers shared by the parsers: whitespace normalisation and tag-aware text extraction."""
+
+from __future__ import annotations
+
+import re
+
+from lxml import etree
+from parsel import Selector
+
+# Tags whose boundaries separate words on screen. Inline tags (em, span, a, ...) do not: "Ceau<em>ş</em>escu"
+# stays one word.
+_BREAKING_TAGS = frozenset(
+    (
+        *("br", "p", "div", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "td", "th", "tr", "table"),
+        *("section", "article", "header", "footer", "blockquote", "dd", "dt"),
+    )
+)
+_DROPPED_TAGS = frozenset(("script", "style", "template", "noscript"))
+_SPACES = re.compile(r"\s+")
+
+
+def clean(text: str | None) -> str | None:
+    """Collapse whitespace runs (NBSP and newlines included) to one space and strip; empty → ``None``."""
+    if text is None:
+        return None
+    text = _SPACES.sub(" ", text).strip()
+    return text or None
+
+
+def element_text(node: Selector | etree._Element | None) -> str | None:
+    """The visible text of an element, with ``<br>`` and block boundaries read as spaces.
+
+    ``string()`` in XPath glues "A<br>B" into "AB"; this does not.
+    """
+    if node is None:
+        return None
+    root = node.root if isinstance(node, Selector) else node
+    if isinstance(root, str):  # a text or attribute selector
+        return clean(root)
+    parts: list[str] = []
+    _collect(root, parts, tail=False)
+    return clean("".join(parts))
+
+
+def _collect(element: etree._Element, parts: list[str], *, tail: bool = True) -> None:
+    tag = element.tag if isinstance(element.tag, str) else ""
+    if tag in _DROPPED_TAGS:
+        if tail and element.tail:
+            parts.append(element.tail)
+        return
+    breaking = tag.lower() in _BREAKING_TAGS
+    if breaking:
+        parts.append(" ")
+    if element.text and tag:  # comments and processing instructions have no str tag
+        parts.append(element.text)
+    for child in element:
+        _collect(child, parts)
+    if breaking:
+        parts.append(" ")
+    if tail and element.tail:
+        parts.append(element.tail)

@@ -1,0 +1,207 @@
+"""A replay server: serves a fixture site on 127.0.0.1 with the real site's URL grammar.
+
+The site is described by ``site.toml`` in its folder (see ``fixtures/wilson/site.toml``):
+
+* ``[[listing]]``: a ``path`` (``/search``), the ``query`` parameters other than ``page`` (compared as a
+  multiset, in any order) and the ``pages`` files, page 0 first; optional ``status``.
+* ``[[old_listing]]``: the old site's ``/search-results/{page}/{json}``: ``filter`` (the JSON) and ``pages``,
+  page 1 first.
+* ``[[document]]``: ``slug`` and ``file``, served at ``/document/<slug>``.
+* ``empty_listing``: the page the site shows for a search with no results, and past the last page.
+
+A search that the manifest does not know answers like the real site: an empty listing, status 200.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import tomllib
+from collections import Counter
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+logger = logging.getLogger(__name__)
+
+
+class SiteError(ValueError):
+    """A fixture site folder that cannot be served."""
+
+
+@dataclass
+class Listing:
+    path: str
+    query: tuple[tuple[str, str], ...]
+    pages: list[Path]
+    status: int = 200
+
+
+@dataclass
+class Site:
+    root: Path
+    listings: list[Listing] = field(default_factory=list)
+    old_listings: list[tuple[Any, list[Path]]] = field(default_factory=list)
+    documents: dict[str, Path] = field(default_factory=dict)
+    empty_listing: Path | None = None
+
+    @classmethod
+    def load(cls, root: Path) -> Site:
+        root = Path(root)
+        manifest = root / "site.toml"
+        if not root.is_dir():
+            raise SiteError(f"{root}: not a folder (expected a fixture site with a site.toml)")
+        if not manifest.is_file():
+            raise SiteError(f"{root}: no site.toml (the manifest that maps URLs to fixture pages)")
+        try:
+            data = tomllib.loads(manifest.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+            raise SiteError(f"{manifest}: not valid TOML: {error}") from None
+
+        def page(name: str) -> Path:
+            path = (root / name).resolve()
+            if root.resolve() not in path.parents or not path.is_file():
+                raise SiteError(f"{manifest}: page {name!r} is not a file inside {root}")
+            return path
+
+        site = cls(root=root)
+        for entry in data.get("listing", []):
+            query = tuple(sorted((str(k), str(v)) for k, v in entry.get("query", {}).items()))
+            pages = [page(p) for p in entry["pages"]]
+            site.listings.append(Listing(entry.get("path", "/search"), query, pages, int(entry.get("status", 200))))
+        for entry in data.get("old_listing", []):
+            site.old_listings.append((json.loads(entry["filter"]), [page(p) for p in entry["pages"]]))
+        for entry in data.get("document", []):
+            site.documents[entry["slug"]] = page(entry["file"])
+        if data.get("empty_listing"):
+            site.empty_listing = page(data["empty_listing"])
+        return site
+
+    def resolve(self, target: str) -> tuple[int, Path | None]:
+        """The status and file for a request target (path and query)."""
+        parts = urlsplit(target)
+        path = parts.path
+        if path == "/robots.txt":
+            robots = self.root / "robots.txt"
+            return (200, robots) if robots.is_file() else (404, None)
+        if path.startswith("/document/"):
+            doc = self.documents.get(unquote(path[len("/document/") :]).strip("/"))
+            return (200, doc) if doc else (404, None)
+        if path.startswith("/search-results/"):
+            return self._old(path)
+        params = parse_qsl(parts.query, keep_blank_values=True)
+        page = next((int(v) for k, v in params if k == "page" and v.isdigit()), 0)
+        query = tuple(sorted((k, v) for k, v in params if k != "page"))
+        for listing in self.listings:
+            if listing.path == path and listing.query == query:
+                if page < len(listing.pages):
+                    return listing.status, listing.pages[page]
+                return 200, self.empty_listing
+        if path in {listing.path for listing in self.listings}:
+            return 200, self.empty_listing
+        return 404, None
+
+    def _old(self, path: str) -> tuple[int, Path | None]:
+        _, _, rest = path.partition("/search-results/")
+        number, _, raw_filter = rest.partition("/")
+        try:
+            wanted = json.loads(unquote(raw_filter))
+        except ValueError:
+            return 404, None
+        for filter_, pages in self.old_listings:
+            if filter_ == wanted and number.isdigit():
+                index = int(number) - 1
+                return (200, pages[index]) if 0 <= index < len(pages) else (200, self.empty_listing)
+        return 200, self.empty_listing
+
+
+NOT_FOUND_PAGE = (
+    b"<!DOCTYPE html><html><head><title>Page not found</title></head>"
+    b"<body><h1>Page not found</h1></body></html>"
+)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _ReplayHTTPServer
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self) -> None:
+        self.server.record(self.path)
+        status, path = self.server.site.resolve(self.path)
+        if path is None:
+            body = NOT_FOUND_PAGE
+            ctype = "text/html; charset=utf-8"
+        else:
+            body = path.read_bytes()
+            ctype = "text/plain; charset=utf-8" if path.suffix == ".txt" else "text/html; charset=utf-8"
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        logger.debug("replay: " + format, *args)
+
+
+class _ReplayHTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], site: Site) -> None:
+        super().__init__(address, _Handler)
+        self.site = site
+        self.requests: Counter[str] = Counter()
+        self._lock = threading.Lock()
+
+    def record(self, target: str) -> None:
+        with self._lock:
+            self.requests[target] += 1
+
+
+class ReplayServer:
+    """Serve a fixture site in a background thread: ``with ReplayServer(path) as base_url: ...``."""
+
+    def __init__(self, site_dir: Path | str, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.site = Site.load(Path(site_dir))
+        self.host = host
+        self.port = port
+        self._server: _ReplayHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def base_url(self) -> str:
+        assert self._server is not None, "server not started"
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    @property
+    def requests(self) -> Counter[str]:
+        """How many times each request target (path and query) was asked for."""
+        assert self._server is not None
+        return self._server.requests
+
+    def start(self) -> str:
+        self._server = _ReplayHTTPServer((self.host, self.port), self.site)
+        self._thread = threading.Thread(target=self._server.serve_forever, name="replay-server", daemon=True)
+        self._thread.start()
+        return self.base_url
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def serve_forever(self) -> None:
+        self._server = _ReplayHTTPServer((self.host, self.port), self.site)
+        self._server.serve_forever()
+
+    def __enter__(self) -> str:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
