@@ -181,7 +181,8 @@ def bench_titles_and_names(seed: int = 1) -> dict[str, Any]:
 
 
 def _fmt(value: float | None, spec: str) -> str:
-    return "-" if value is None else format(value, spec)
+    width = int(spec.split(".")[0] or 0)
+    return f"{'-':>{width}}" if value is None else format(value, spec)
 
 
 def run_all(seed: int = 1) -> dict[str, Any]:

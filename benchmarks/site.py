@@ -207,15 +207,16 @@ def _chrome(seed: int) -> tuple[bytes, bytes, bytes]:
         '<!DOCTYPE html><html lang="en" dir="ltr"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1.0">'
         "<title>Search | Wilson Center Digital Archive</title>"
-        + "".join(f'<link rel="stylesheet" media="all" href="/sites/default/files/css/css_{i:04x}.css">'
-                  for i in range(14))
+        + "".join(
+            f'<link rel="stylesheet" media="all" href="/sites/default/files/css/css_{i:04x}.css">' for i in range(14)
+        )
         + '<script type="application/json" data-drupal-selector="drupal-settings-json">'
         + json.dumps(settings)
-        + "</script></head><body><a href=\"#main-content\" class=\"visually-hidden\">Skip to content</a>"
+        + '</script></head><body><a href="#main-content" class="visually-hidden">Skip to content</a>'
     )
     svg = (
         '<svg class="icon" viewBox="0 0 24 24" aria-hidden="true"><path d="M12 2C6.48 2 2 6.48 2 12s4.48 10 '
-        "10 10 10-4.48 10-10S17.52 2 12 2zm0 18c-4.41 0-8-3.59-8-8s3.59-8 8-8 8 3.59 8 8-3.59 8-8 8z\"/></svg>"
+        '10 10 10-4.48 10-10S17.52 2 12 2zm0 18c-4.41 0-8-3.59-8-8s3.59-8 8-8 8 3.59 8 8-3.59 8-8 8z"/></svg>'
     )
     menus = []
     documents = "".join(
@@ -227,8 +228,25 @@ def _chrome(seed: int) -> tuple[bytes, bytes, bytes]:
     for section, prefix, names in (
         ("Topics", "topics", TOPICS * 3),
         ("People", "people", PEOPLE),
-        ("Places", "places", ("Soviet Union", "China", "North Korea", "Vietnam", "Poland", "Hungary",
-                              "Yugoslavia", "Japan", "Germany", "India", "Cuba", "Albania") * 3),
+        (
+            "Places",
+            "places",
+            (
+                "Soviet Union",
+                "China",
+                "North Korea",
+                "Vietnam",
+                "Poland",
+                "Hungary",
+                "Yugoslavia",
+                "Japan",
+                "Germany",
+                "India",
+                "Cuba",
+                "Albania",
+            )
+            * 3,
+        ),
         ("Collections", "collection", tuple(f"{t} Collection" for t in TOPICS) * 2),
     ):
         items = "".join(
@@ -255,7 +273,7 @@ def _chrome(seed: int) -> tuple[bytes, bytes, bytes]:
         + '<main role="main" id="main-content"><div class="container"><div class="row">'
         + f'<aside class="col-md-3 facets"><h2>Filter</h2><ul class="facets-widget-checkbox">{facets}</ul></aside>'
         + '<div class="col-md-9 search-view">'
-        + f'<form class="search-form" action="/search" method="get"><input type="text" name="search_api_fulltext" '
+        + '<form class="search-form" action="/search" method="get"><input type="text" name="search_api_fulltext" '
         + f'value="{QUERY}"><button type="submit">Search</button></form>'
     )
     footer_links = "".join(

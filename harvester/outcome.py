@@ -19,7 +19,7 @@ class Outcome:
 
 
 def decide_outcome(stats: dict[str, Any], *, max_failed_ratio: float = 0.0) -> Outcome:
-    records = int(stats.get("harvester/records", 0))
+    records = int(stats.get("harvester/records", stats.get("item_scraped_count", 0)))
     blocks = int(stats.get("harvester/blocks", 0))
     pages = int(stats.get("harvester/pages_parsed", 0))
     failed = list(stats.get("harvester/failed_page_list", []))

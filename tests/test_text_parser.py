@@ -92,7 +92,8 @@ def test_real_text_renderings(name, layout, counts, complete, date, title):
     assert page.blocks[0].date_text == date
     assert page.blocks[0].title.startswith(title)
     for block in page.blocks[:complete]:
-        assert block.title and block.date_text
+        assert block.title
+        assert block.date_text
         assert block.title == " ".join(block.title.split())
 
 
@@ -123,7 +124,10 @@ def test_url_line_is_split_off():
 
 
 def test_challenge_text_raises():
-    text = "Just a moment...\n\nChecking if the site connection is secure\n\nEnable JavaScript and cookies to continue\n"
+    text = (
+        "Just a moment...\n\nChecking if the site connection is secure\n\n"
+        "Enable JavaScript and cookies to continue\n"
+    )
     with pytest.raises(ChallengePageError, match="challenge"):
         parse_text_listing(text)
 
@@ -144,4 +148,4 @@ def test_text_that_is_no_listing_raises(text):
 def test_count_line_without_rows_is_an_empty_page_past_the_end():
     page = parse_text_listing("Skip to content\n\nResults:\n\n21 - 30 of 21\n\nDocuments\n")
     assert page.blocks == []
-    assert page.counts == Counts(21, 30, 21) or page.counts is not None
+    assert page.counts == Counts(21, 30, 21)

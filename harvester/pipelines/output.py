@@ -15,6 +15,7 @@ from typing import Any
 
 import jsonlines
 from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
 from scrapy.statscollectors import StatsCollector
 
 from harvester.records import FIELDS
@@ -47,6 +48,9 @@ class JsonlWriterPipeline:
     def from_crawler(cls, crawler: Crawler) -> JsonlWriterPipeline:
         settings = crawler.settings
         path = settings.get("HARVESTER_OUTPUT_PATH")
+        if settings.getdict("FEEDS") and not path:
+            # `scrapy crawl wilson -O file.jsonl`: the user chose Scrapy's feed exports for this run.
+            raise NotConfigured("FEEDS is set: records go to the feed exports only")
         return cls(crawler, Path(path) if path else None, Path(settings.get("HARVESTER_OUTPUT_DIR", "output")))
 
     def open_spider(self) -> None:
