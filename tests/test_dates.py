@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 import pytest
 import time_machine
@@ -13,8 +12,8 @@ from hypothesis import strategies as st
 
 from harvester.normalize import dates
 from harvester.normalize.dates import NormalizedDate, normalize_date, parse_fast
+from tests.conftest import shared_file
 
-TEXT_PAGES = Path("/work/shared/realworld/wilson/text-pages")
 ISO_BY_PRECISION = {
     "day": re.compile(r"\d{4}-\d{2}-\d{2}"),
     "month": re.compile(r"\d{4}-\d{2}"),
@@ -280,11 +279,11 @@ def test_approximate_is_reported_by_the_fallback_too():
     assert (result.iso, result.approximate, result.method) == ("1950-03-03", True, "dateparser")
 
 
-@pytest.mark.skipif(not TEXT_PAGES.is_dir(), reason="shared real-world pages not available")
 def test_every_date_line_of_the_real_text_pages():
+    pages = shared_file("realworld", "wilson", "text-pages")
     date_line = re.compile(r"\s*(?:•\s*)?([A-Z][a-z]+,? (?:\d{1,2}, )?\d{4})\s*")
     seen = 0
-    for page in sorted(TEXT_PAGES.glob("*.txt")):
+    for page in sorted(pages.glob("*.txt")):
         for line in page.read_text(encoding="utf-8").splitlines():
             m = date_line.fullmatch(line)
             if m:

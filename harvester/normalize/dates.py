@@ -67,7 +67,10 @@ def _clean(text: str) -> str:
 
 
 def _strip_qualifiers(s: str) -> tuple[str, bool]:
-    """Remove "[...]" (editorially supplied), a trailing "?" and a leading "ca."/"c."/"circa"."""
+    """Remove "[...]" (editorially supplied), a trailing "?" and a leading "ca."/"c."/"circa"/"approx.".
+
+    Returns the remaining text and whether any such qualifier was seen.
+    """
     approx = False
     if "[" in s or "]" in s:
         s = s.replace("[", "").replace("]", "").strip()
@@ -232,6 +235,10 @@ def _iso(parts: _Parts) -> tuple[str, str]:
     return f"{year}-{_TWO_DIGITS[month]}-{_TWO_DIGITS[day]}", "day"
 
 
+def _error(raw: str | None, error: str, approximate: bool = False, method: str | None = None) -> NormalizedDate:
+    return NormalizedDate(raw, None, None, approximate=approximate, method=method, error=error)
+
+
 def _result(raw: str | None, start: _Parts, end: _Parts | None, approximate: bool, method: str) -> NormalizedDate:
     """Validate and build; an impossible date or a backwards range gives an error result."""
     try:
@@ -239,19 +246,15 @@ def _result(raw: str | None, start: _Parts, end: _Parts | None, approximate: boo
         if end is not None:
             _validate(end)
     except _InvalidDateError as exc:
-        return NormalizedDate(raw, None, None, approximate=approximate, method=method, error=str(exc))
+        return _error(raw, str(exc), approximate, method)
     iso, precision = _iso(start)
     if end is None:
         return NormalizedDate(raw, iso, precision, None, None, approximate, method)
     end_iso, end_precision = _iso(end)
     common = min(len(iso), len(end_iso))  # compare at the coarser of the two precisions
     if end_iso[:common] < iso[:common]:
-        return NormalizedDate(raw, None, None, approximate=approximate, method=method, error="range end before start")
+        return _error(raw, "range end before start", approximate, method)
     return NormalizedDate(raw, iso, precision, end_iso, end_precision, approximate, method)
-
-
-def _error(raw: str | None, error: str, approximate: bool = False, method: str | None = None) -> NormalizedDate:
-    return NormalizedDate(raw, None, None, approximate=approximate, method=method, error=error)
 
 
 def _fast(raw: str | None, core: str, approximate: bool) -> NormalizedDate | None:

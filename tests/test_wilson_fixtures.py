@@ -1,0 +1,110 @@
+"""Every replica page in fixtures/wilson against its hand-written expectation in fixtures/wilson/expected/."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from parsel import Selector
+
+from harvester.parsers import ChallengePageError, Counts, NotAListingError
+from harvester.parsers.listing import decode, parse_listing, parse_listing_file
+from harvester.parsers.wilson import parse_old_wilson_listing, parse_wilson_listing
+from tests.conftest import WILSON_SITE
+
+BASE = "https://digitalarchive.wilsoncenter.org/search"
+EXPECTED = sorted((WILSON_SITE / "expected").glob("*.json"))
+
+
+def page_for(expected: Path) -> Path:
+    for suffix in (".html", ".txt"):
+        page = WILSON_SITE / f"{expected.stem}{suffix}"
+        if page.exists():
+            return page
+    raise AssertionError(f"no page for {expected.name}")
+
+
+@pytest.mark.parametrize("expected_file", EXPECTED, ids=lambda p: p.stem)
+def test_fixture_page_parses_as_expected(expected_file):
+    expected = json.loads(expected_file.read_text(encoding="utf-8"))
+    page = parse_listing(decode(page_for(expected_file).read_bytes()), None)
+    assert page.layout == expected["layout"]
+    assert page.counts == (Counts(**expected["counts"]) if expected["counts"] else None)
+    got = [
+        {
+            "position": b.position,
+            "url": b.url,
+            "node_id": b.node_id,
+            "date_text": b.date_text,
+            "title": b.title,
+            "summary": b.summary,
+        }
+        for b in page.blocks
+    ]
+    assert got == expected["blocks"]
+    for block in page.blocks:  # a missing field is None, never ""
+        assert "" not in (block.url, block.date_text, block.title, block.summary)
+
+
+def test_links_become_absolute_with_a_base_url():
+    page, _ = parse_listing_file(WILSON_SITE / "search-mao-zedong-page-0.html", base_url=BASE)
+    assert all(b.url.startswith("https://digitalarchive.wilsoncenter.org/document/") for b in page.blocks)
+
+
+def test_mega_menu_document_links_are_not_results():
+    html = (WILSON_SITE / "search-mao-zedong-page-0.html").read_text(encoding="utf-8")
+    selector = Selector(text=html)
+    menu_links = set(selector.css("header a::attr(href), nav a::attr(href)").getall())
+    assert any(link.startswith("/document/") for link in menu_links), "the fixture must exercise the mega-menu"
+    page = parse_wilson_listing(selector, None)
+    assert not menu_links & {b.url for b in page.blocks}
+
+
+def test_missing_fields_are_counted():
+    page, _ = parse_listing_file(WILSON_SITE / "search-mao-zedong-page-1.html")
+    assert page.missing.get("date_text", 0) >= 1
+    assert page.missing.get("summary", 0) >= 1
+    assert page.missing == {
+        name: sum(getattr(b, name) is None for b in page.blocks)
+        for name in ("url", "date_text", "title", "summary")
+        if any(getattr(b, name) is None for b in page.blocks)
+    }
+
+
+def test_cloudflare_challenge_raises():
+    html = (WILSON_SITE / "challenge-cloudflare.html").read_text(encoding="utf-8")
+    with pytest.raises(ChallengePageError, match="challenge"):
+        parse_listing(html, BASE)
+    with pytest.raises(ChallengePageError):
+        parse_wilson_listing(Selector(text=html), BASE)
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in WILSON_SITE.glob("document-*.html")))
+def test_document_page_is_not_a_listing(name):
+    with pytest.raises(NotAListingError, match="document page"):
+        parse_listing((WILSON_SITE / name).read_text(encoding="utf-8"), BASE)
+
+
+def test_empty_listing_is_a_listing_with_no_blocks():
+    page = parse_listing((WILSON_SITE / "search-empty.html").read_text(encoding="utf-8"), BASE)
+    assert page.blocks == []
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        "<html><head><title>Page not found</title></head><body><h1>Page not found</h1></body></html>",
+        "<html><body><main><p>Welcome to our archive.</p><a href='/document/x'>A document</a></main></body></html>",
+        "<html><body></body></html>",
+    ],
+)
+def test_other_pages_are_not_listings(html):
+    with pytest.raises(NotAListingError, match="not a search listing"):
+        parse_listing(html, BASE)
+
+
+def test_old_list_parser_rejects_a_current_page():
+    html = (WILSON_SITE / "search-mao-zedong-page-0.html").read_text(encoding="utf-8")
+    with pytest.raises(NotAListingError):
+        parse_old_wilson_listing(Selector(text=html), BASE)
