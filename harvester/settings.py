@@ -15,7 +15,7 @@ USER_AGENT = f"harvester/{__version__} (archive listing harvester; operator cont
 # Politeness: the Wilson site sat behind Cloudflare and every public scraper waited seconds between pages.
 ROBOTSTXT_OBEY = True
 DOWNLOAD_DELAY = 5.0
-RANDOMIZE_DOWNLOAD_DELAY = True
+DOWNLOAD_DELAY_JITTER = 0.5  # ±50% around DOWNLOAD_DELAY
 CONCURRENT_REQUESTS = 8
 CONCURRENT_REQUESTS_PER_DOMAIN = 1
 AUTOTHROTTLE_ENABLED = True

@@ -27,7 +27,7 @@ def parse_listing(text: str, base_url: str | None = None) -> ListingPage:
     if not looks_like_html(text):
         return parse_text_listing(text, base_url)
     selector = Selector(text=text, base_url=base_url)
-    raise_if_challenge(selector)
+    raise_if_challenge(selector, deep=False)
     if selector.css(".search-res") and not selector.css("td.document"):
         return parse_old_wilson_listing(selector, base_url)
     return parse_wilson_listing(selector, base_url)

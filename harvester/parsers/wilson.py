@@ -1,7 +1,8 @@
 """Wilson Center Digital Archive listing markup: the current Drupal table and the old (pre-2023) list.
 
 One small function per field, as in ``city-scrapers``: each takes the row's Selector and returns the raw
-text (whitespace-normalised, otherwise exact) or ``None``.
+text (whitespace-normalised, otherwise exact) or ``None``. The XPath expressions are compiled once (lxml would
+otherwise compile them again for every row of every page: most of the parsing time).
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urljoin
 
+from lxml import etree
 from parsel import Selector
 
 from harvester.parsers.detect import raise_if_challenge, raise_if_wilson_document
@@ -24,10 +26,20 @@ _OLD_ROWS = (
     "//li[.//a[contains(concat(' ', normalize-space(@class), ' '), ' lnk-res ')]]"
 )
 _COUNT_TEXT = re.compile(r"(?<![\d.])(\d[\d,]*)\s*[-–—]\s*(\d[\d,]*)\s+of\s+(\d[\d,]*)(?![\d,]*\d)")
-_COUNT_NODES = (
-    "//text()[not(ancestor::table) and not(ancestor::script) and not(ancestor::style)]"
-    r"[re:test(., '\d\s*[-–—]\s*\d[\d,]*\s+of\s+\d')]"
-)
+# `contains` first: it discards almost every text node before the costlier ancestor tests run.
+_COUNT_NODES = "//text()[contains(., 'of')][not(ancestor::table or ancestor::script or ancestor::style)]"
+_ROWS_X = etree.XPath(_CURRENT_ROWS)
+_COUNT_NODES_X = etree.XPath(_COUNT_NODES)
+
+
+def _has_class(name: str) -> str:
+    return f"contains(concat(' ', normalize-space(@class), ' '), ' {name} ')"
+
+
+_DOC_CELL_X = etree.XPath(f"./td[{_has_class('document')}]")
+_DATE_CELL_X = etree.XPath(f"./td[{_has_class('date')}]")
+_TITLE_X = etree.XPath(f".//h3[{_has_class('sub-title')}] | .//*[{_has_class('sub-title')}] | .//h3")
+_SUMMARY_X = etree.XPath(f".//div[{_has_class('text')}]")
 _EMPTY_MESSAGE = re.compile(
     r"\bno (results|documents|records|items)\b|\b0 results\b|did not match any|nothing (was )?found"
     r"|yielded no results|no matching",
@@ -41,7 +53,7 @@ _DATE_LIKE = re.compile(
 
 def parse_counts(selector: Selector) -> Counts | None:
     """Read "1 - 10 of 21" from outside the results table (short text nodes only, never a summary)."""
-    for node in selector.xpath(_COUNT_NODES).getall():
+    for node in _COUNT_NODES_X(selector.root):
         if len(node) > 120:
             continue
         match = _COUNT_TEXT.search(node)
@@ -62,30 +74,40 @@ def looks_empty_listing(selector: Selector) -> bool:
 # --- current site: table rows -------------------------------------------------------------------------------
 
 
+def _document_cell(row: Selector) -> etree._Element | None:
+    cells = _DOC_CELL_X(row.root)
+    return cells[0] if cells else None
+
+
 def _parse_url(row: Selector, base_url: str | None) -> str | None:
-    href = clean(row.xpath("./td[contains(@class, 'document')]/a/@href").get())
+    cell = _document_cell(row)
+    link = cell.find("a") if cell is not None else None
+    href = clean(link.get("href")) if link is not None else None
     if href is None:
         return None
     return urljoin(base_url, href) if base_url else href
 
 
 def _parse_node_id(row: Selector) -> str | None:
-    return clean(row.xpath("./td[contains(@class, 'document')]/@data-history-node-id").get())
+    cell = _document_cell(row)
+    return clean(cell.get("data-history-node-id")) if cell is not None else None
 
 
 def _parse_date(row: Selector) -> str | None:
-    cell = row.xpath("./td[contains(concat(' ', normalize-space(@class), ' '), ' date ')]")
-    return element_text(cell[0]) if cell else None
+    cells = _DATE_CELL_X(row.root)
+    return element_text(cells[0]) if cells else None
 
 
 def _parse_title(row: Selector) -> str | None:
-    heading = row.css("td.document h3.sub-title, td.document h3, td.document .sub-title")
-    return element_text(heading[0]) if heading else None
+    cell = _document_cell(row)
+    headings = _TITLE_X(cell) if cell is not None else []
+    return element_text(headings[0]) if headings else None
 
 
 def _parse_summary(row: Selector) -> str | None:
-    body = row.css("td.document div.text")
-    return element_text(body[0]) if body else None
+    cell = _document_cell(row)
+    bodies = _SUMMARY_X(cell) if cell is not None else []
+    return element_text(bodies[0]) if bodies else None
 
 
 def parse_wilson_listing(selector: Selector, base_url: str | None = None) -> ListingPage:
@@ -94,9 +116,11 @@ def parse_wilson_listing(selector: Selector, base_url: str | None = None) -> Lis
     Raises :class:`ChallengePageError` for a bot challenge and :class:`NotAListingError` for a document
     page or any page that shows neither result rows nor an empty-result message.
     """
-    raise_if_challenge(selector)
+    raise_if_challenge(selector, deep=False)
     raise_if_wilson_document(selector)
-    rows = selector.xpath(_CURRENT_ROWS)
+    rows = [Selector(root=row) for row in _ROWS_X(selector.root)]
+    if not rows:
+        raise_if_challenge(selector)
     counts = parse_counts(selector)
     if not rows and counts is None and not looks_empty_listing(selector):
         raise NotAListingError(_not_a_listing_message(selector, "no result rows (td.document), no count header"))
@@ -154,8 +178,10 @@ def _old_summary(item: Selector) -> str | None:
 
 def parse_old_wilson_listing(selector: Selector, base_url: str | None = None) -> ListingPage:
     """Parse one results page of the old site (until ~2022): ``.search-res li`` with ``a.lnk-res``."""
-    raise_if_challenge(selector)
+    raise_if_challenge(selector, deep=False)
     items = selector.xpath(_OLD_ROWS)
+    if not items:
+        raise_if_challenge(selector)
     if not items and not (selector.css(".search-res") and looks_empty_listing(selector)):
         raise NotAListingError(_not_a_listing_message(selector, "no .search-res list items"))
     blocks = [
