@@ -151,6 +151,7 @@ class Harness:
         self.python = sys.executable
         self.harvester_bin = str(Path(sys.executable).parent / "harvester")
         self.counter = 0
+        self.output_dir_option = False
 
     # -- commands -----------------------------------------------------------------------------------
 
@@ -172,6 +173,10 @@ class Harness:
             }  # fmt: skip
             return [token.format(**values) for token in shlex.split(self.args.harvester_cmd)]
         cmd = [self.harvester_bin, "crawl", "wilson", "--start-url", self.start_url(base_url), "--out", str(out)]
+        if self.output_dir_option:
+            # A fresh dataset root per run: no run registry or state carried over from an earlier run,
+            # and nothing written into the repository's output/.
+            cmd += ["--output-dir", str(out.with_suffix(".d"))]
         settings = (*SETTINGS, f"CONCURRENT_REQUESTS={c}", f"CONCURRENT_REQUESTS_PER_DOMAIN={c}", "LOG_LEVEL=WARNING")
         for setting in settings:
             cmd += ["-s", setting]
@@ -193,6 +198,7 @@ class Harness:
         if probe.returncode != 0:
             why = (probe.stderr or probe.stdout).strip().splitlines()[-1:] or [""]
             return False, f"`harvester crawl --help` exited {probe.returncode}: {why[0][:200]}"
+        self.output_dir_option = "--output-dir" in probe.stdout
         if "--start-url" not in probe.stdout:
             return True, "harvester crawl --help does not mention --start-url; trying anyway"
         return True, "harvester crawl"
@@ -225,6 +231,7 @@ class Harness:
             if not self.args.keep:
                 with contextlib.suppress(OSError):
                     out.unlink()
+                shutil.rmtree(out.with_suffix(".d"), ignore_errors=True)
         ok = child.returncode == 0 and not child.timed_out
         notes = []
         if child.timed_out:
@@ -256,9 +263,10 @@ class Harness:
             crawl_s=crawl_s,
             note="; ".join(notes),
         )
-        rec = "-" if run.records_per_s is None else f"{run.records_per_s:8.0f}"
+        rec = f"{'-':>8}" if run.records_per_s is None else f"{run.records_per_s:8.0f}"
+        label = "warm-up" if pair < 0 else f"pair {pair + 1:<2}"
         print(
-            f"  pair {pair + 1:<2} {side:<9} {run.wall_s:7.2f} s {run.pages_per_s:8.1f} pages/s {rec} rec/s"
+            f"  {label:<7} {side:<9} {run.wall_s:7.2f} s {run.pages_per_s:8.1f} pages/s {rec} rec/s"
             f"  cpu {run.cpu_s:6.2f} s  rss {run.peak_rss_mb:6.0f} MB  server cpu {run.server_cpu_share:4.0%}"
             + (f"  ! {run.note}" if run.note else ""),
             flush=True,
@@ -341,6 +349,8 @@ def print_table(configs: list[dict[str, Any]]) -> None:
         ratio = summary.get("ratio")
         for side in ("bare", "harvester"):
             s = summary.get(side)
+            if s is None and not any(r["side"] == side for r in config["runs"]):
+                continue
             if s is None:
                 print(f"{config['pages']:>6} {config['latency_ms']:>6g}  {side:<9} {'(no successful run)':>30}")
                 continue
@@ -354,6 +364,12 @@ def print_table(configs: list[dict[str, Any]]) -> None:
                 f"{s['wall_s']:7.2f} {s['cpu_s']:7.2f} {s['cpu_ms_per_page']:9.2f} {s['peak_rss_mb']:7.0f} "
                 f"{s['server_cpu_share']:7.0%}{extra}"
             )
+    startups = [c["summary"]["bare"]["startup_s"] for c in configs if c["summary"].get("bare", {}).get("startup_s")]
+    if startups:
+        print(
+            f"Start-up + shut-down of a crawl subprocess (bare: wall - Scrapy elapsed_time_seconds): "
+            f"{statistics.median(startups):.2f} s median, counted in both sides' wall times."
+        )
     print(
         "harv/bare thr = median over pairs of harvester pages/s / bare pages/s (min-max of the pairs);"
         " CPU x = median of harvester CPU s / bare CPU s.\nsrv cpu = the test server's CPU share during the"
@@ -454,9 +470,9 @@ def main(argv: list[str] | None = None) -> int:
         if not args.no_warmup:
             print("\nwarm-up (not measured): one run of each side on a 50-page site", flush=True)
             with bench_site.server_process(50, 0.0, args.seed, 600) as (base_url, proc):
-                harness.run_side("bare", base_url, proc.pid, 50, 0.0, 0)
+                harness.run_side("bare", base_url, proc.pid, 50, 0.0, -1)
                 if available:
-                    harness.run_side("harvester", base_url, proc.pid, 50, 0.0, 0)
+                    harness.run_side("harvester", base_url, proc.pid, 50, 0.0, -1)
         for latency in latencies:
             for pages in pages_list:
                 configs.append(harness.run_config(pages, latency, pairs_for(pages), available))
