@@ -286,7 +286,8 @@ def test_challenge_page() -> None:
         run(html)
 
 
-def test_large_synthetic_page_is_fast() -> None:
+def test_large_synthetic_page_keeps_every_row() -> None:
+    """A 700 KB page with 3,700 rows: every row is a block (speed is measured in benchmarks/, not here)."""
     rows = "".join(
         f"<tr><td>{1 + n % 12:02d}/{1 + n % 28:02d}/20{10 + n % 10}</td><td>Committee meeting number {n}</td>"
         f"<td><a href='/d/{n}.pdf'>Agenda</a> <a href='/m/{n}.pdf'>Minutes</a></td>"
@@ -295,12 +296,9 @@ def test_large_synthetic_page_is_fast() -> None:
     )
     html = page(f"<table><tbody>{rows}</tbody></table>")
     assert len(html) > 600_000
-    selector = parsel.Selector(text=html)
-    start = time.perf_counter()
-    result = extract_blocks(selector, BASE)
-    elapsed = time.perf_counter() - start
+    result = extract_blocks(parsel.Selector(text=html), BASE)
     assert len(result.blocks) == 3700
-    assert elapsed < 3.0  # about 0.5 s on a laptop; generous for shared CI machines
+    assert result.blocks[-1].title == "Committee meeting number 3699"
 
 
 # --- real pages (City Bureau test fixtures) -------------------------------------------------------
