@@ -1,0 +1,333 @@
+"""Word lists and small text helpers shared by the title grammar and the name resolver.
+
+Everything here is lexical: which words are offices, honorifics, nationality adjectives, organisation
+words or places, and how a name is reduced to a lookup key. Nothing here knows any particular person.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+# Punctuation variants folded before any matching (the archive mixes curly and straight forms).
+_PUNCT = str.maketrans(
+    {
+        "\u2019": "'",
+        "\u2018": "'",
+        "\u02bc": "'",
+        "\u02b9": "'",
+        "`": "'",
+        "\u00b4": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u00ab": '"',
+        "\u00bb": '"',
+        "\u00a0": " ",
+        "\u2009": " ",
+        "\u202f": " ",
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2010": "-",
+        "\u2011": "-",
+    }
+)
+# Letters that NFKD does not decompose into ASCII plus a combining mark.
+_LETTERS = str.maketrans(
+    {
+        "ł": "l",
+        "Ł": "l",
+        "ø": "o",
+        "Ø": "o",
+        "đ": "d",
+        "Đ": "d",
+        "ß": "ss",
+        "æ": "ae",
+        "Æ": "ae",
+        "œ": "oe",
+        "Œ": "oe",
+        "ı": "i",
+        "ð": "d",
+        "þ": "th",
+    }
+)
+_TOKEN = re.compile(r"[a-z0-9]+")
+
+
+def words(text: str) -> frozenset[str]:
+    """A word list written as one whitespace-separated string."""
+    return frozenset(text.split())
+
+
+def tidy(text: str) -> str:
+    """Fold quote/dash/space variants and collapse whitespace; keeps letters and diacritics as written."""
+    return " ".join(text.translate(_PUNCT).split())
+
+
+def ascii_tokens(text: str) -> list[str]:
+    """Lower-case ASCII word pieces: diacritics folded, punctuation (apostrophes, hyphens, dots) dropped."""
+    if text.isascii():
+        return _TOKEN.findall(text.lower())
+    decomposed = unicodedata.normalize("NFKD", text.translate(_LETTERS))
+    folded = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+    return _TOKEN.findall(folded)
+
+
+@lru_cache(maxsize=1 << 16)
+def strict_key(text: str) -> str:
+    """The exact-match key: case, diacritics, punctuation and spacing ignored.
+
+    Joining the pieces makes "Kim Il Sung", "Kim Il-sung" and "Kim Ilsung" one key, and "I.V. Stalin",
+    "I. V. Stalin" another; letters are never changed, so "Chen Yi" and "Chen Yun" stay apart.
+    """
+    return "".join(ascii_tokens(text))
+
+
+# Russian transliteration variants, applied per word piece in this order (see loose_key).
+_LOOSE_STEPS = (
+    (re.compile(r"shch"), "sch"),
+    (re.compile(r"x"), "ks"),
+    (re.compile(r"kh"), "h"),
+    (re.compile(r"(?<=[aeiou])ye|^ye"), "e"),
+    (re.compile(r"yo"), "e"),
+    (re.compile(r"iev"), "ev"),
+    (re.compile(r"yev"), "ev"),
+    (re.compile(r"yu"), "iu"),
+    (re.compile(r"ya"), "ia"),
+    (re.compile(r"(?:skii|skiy|skij|sky)$"), "ski"),
+    (re.compile(r"(?:ii|iy|ij)$"), "i"),
+    (re.compile(r"ey$"), "ei"),
+    (re.compile(r"(?<=[^aeiouy])y$"), "i"),
+)
+
+
+@lru_cache(maxsize=1 << 14)
+def _loose_piece(piece: str) -> str:
+    for pattern, repl in _LOOSE_STEPS:
+        piece = pattern.sub(repl, piece)
+    return piece
+
+
+@lru_cache(maxsize=1 << 16)
+def loose_key(text: str) -> str:
+    """The key with Russian transliteration variants folded (shch/sch, -sky/-skii/-skiy, ye/e, yu/iu, iy/y,
+    x/ks, kh/h). Used only for names the registry marks as given-name-first (never Chinese, Korean or
+    Vietnamese), so pinyin and Korean syllables are never altered."""
+    return "".join(_loose_piece(p) for p in ascii_tokens(text))
+
+
+# --- word lists -------------------------------------------------------------------------------------
+# All lower case; compared against a word with surrounding punctuation and a possessive 's removed.
+
+HONORIFICS = words(
+    "cde cdes com comrade comrades tov tovarishch mr mrs ms messrs mme madame dr prof professor sir lord lady dear "
+    "citizen his her excellency hon honourable honorable"
+)
+OFFICES = words(
+    """ambassador ambassadors amb envoy envoys chairman chairwoman chairmen premier premiers minister ministers
+    president presidents secretary secretaries counselor counsellor councillor counsel consul consuls
+    charge chargé d'affaires attache attaché adviser advisor advisers advisors representative representatives
+    marshal general generals generalissimo admiral colonel col lt lieutenant major maj commander
+    commissar head chief director leader leaders member members delegate delegates governor governer mayor
+    chancellor pm prince emperor deputy vice official officials emigre émigré journalist correspondent
+    spokesman interpreter translator assistant aide congressman senator captain capt gen adm staffer
+    commander-in-chief secretary-general premier-minister"""
+)
+# Adjectives and nouns that qualify an office ("Deputy Foreign Minister", "First Secretary").
+QUALIFIERS = words(
+    """acting former first second third fourth senior junior special executive supreme political economic
+    military foreign defense defence national state interior internal external public security trade
+    overseas central provisional international people peoples cultural scientific technical railway agricultural
+    industrial federal imperial royal great grand high highest main prime field chief general permanent
+    plenipotentiary extraordinary resident temporary interim background hand delivered
+    commercial consular naval air diplomatic"""
+)
+NATIONALITIES = words(
+    """soviet russian chinese korean vietnamese mongolian japanese indian indonesian pakistani burmese afghan
+    iranian romanian polish hungarian czechoslovak czech slovak bulgarian albanian yugoslav german
+    cuban american british english french italian brazilian argentine argentinian canadian ukrainian
+    kazakh laotian cambodian thai tibetan uighur uyghur portuguese spanish austrian swedish finnish
+    norwegian danish dutch belgian swiss australian egyptian syrian iraqi turkish israeli ceylonese
+    nepalese filipino malaysian malayan singaporean taiwanese nationalist communist african european
+    asian latin sino manchurian georgian armenian azerbaijani uzbek"""
+)
+ORG_WORDS = words(
+    """ministry ministries committee committees cc presidium politburo embassy embassies government governments
+    council councils party parties department departments office offices bureau bureaus army armies navy
+    delegation delegations society societies association associations academy academies commission
+    commissions secretariat institute institutes agency agencies directorate division divisions mission
+    missions consulate consulates legation legations command headquarters province provinces front league
+    federation congress assembly cabinet comintern cominform cpsu cpc ccp kwp wpk vwp wpv sed pzpr mprp
+    mfa un nato kgb mvd nkvd gru tass xinhua pla kpa cpv vkp vkp(b) leadership staff corps volunteers
+    parliament diet court bank press sciences union republic organization organisation organizations
+    organisations group groups section sections administration service services station
+    intelligence secretariats plenum conference affairs relations friendship goodwill cooperation liaison
+    solidarity"""
+)
+PLACES = words(
+    """china korea north south ussr usa us uk prc dprk drv rok gdr frg mpr urss union soviet mongolia vietnam
+    viet-nam japan india indonesia pakistan burma afghanistan iran romania poland hungary czechoslovakia
+    bulgaria albania yugoslavia germany east west cuba moscow beijing peking peiping pyongyang hanoi
+    saigon seoul taiwan tokyo delhi bucharest warsaw prague budapest berlin sofia tirana belgrade
+    washington london paris geneva xinjiang manchuria tibet ukraine kazakhstan brazil argentina canada
+    america britain france laos cambodia kampuchea thailand italy ulaanbaatar ulan-bator ulanbator
+    shanghai nanjing nanking guangzhou canton shenyang mukden dalian dairen port arthur harbin
+    guangdong guangxi yunnan fujian sichuan hunan hebei shandong jiangsu zhejiang liaoning jilin
+    heilongjiang crimea tajik ssr asia europe africa"""
+)
+# Words that join an office to what it is an office of ("Ambassador to China", "Chairman of the CC").
+CONNECTORS = words("of the to in for at from on a an")
+PARTICLES = words("de da do dos das del della di du van von der den ter bin ibn al el la le y e zu")
+
+STRIP_WORDS = HONORIFICS | OFFICES | QUALIFIERS | NATIONALITIES | ORG_WORDS | PLACES
+# Words that make an unresolved phrase an organisation rather than a person.
+ORG_MARKERS = ORG_WORDS
+PERSON_MARKERS = HONORIFICS | OFFICES
+
+_EDGE = " \t.,;:!?\"'()[]{}*"
+_INITIAL = re.compile(r"^(?:[A-Z][a-z]?\.)+$|^[A-Z]\.?$")
+
+
+@lru_cache(maxsize=1 << 16)
+def bare(word: str) -> str:
+    """A word as the lexicons list it: lower case, outer punctuation and a possessive 's removed."""
+    w = word.translate(_PUNCT).strip(_EDGE).lower()
+    if w.endswith("'s"):
+        w = w[:-2]
+    elif w.endswith("s'") and len(w) > 3:
+        w = w[:-1]
+    return w
+
+
+def is_initial(word: str) -> bool:
+    """ "I.", "V.", "Yu.", "I.V.", "N.S." (a Russian initial may have two letters: Yu., Ya., Ye., Zh.)."""
+    return bool(_INITIAL.match(word.strip(",;:")))
+
+
+@lru_cache(maxsize=1 << 16)
+def in_lexicon(word: str, lexicon: frozenset[str]) -> bool:
+    w = bare(word)
+    if w in lexicon:
+        return True
+    if "-" in w:  # "Vice-President", "Japan-USSR", "Commander-in-Chief"
+        parts = [p for p in w.split("-") if p]
+        return bool(parts) and all(p in lexicon or p in CONNECTORS for p in parts)
+    return False
+
+
+def is_strippable(word: str) -> bool:
+    """Can this word be dropped from in front of a name (honorific, office, qualifier, nationality,
+    organisation or place word)? Connectors are handled by the caller (they need a following word)."""
+    return in_lexicon(word, STRIP_WORDS)
+
+
+def is_connector(word: str) -> bool:
+    # Case matters: "An" and "To" are Korean and Vietnamese family names; "the" may be capitalised.
+    return word in CONNECTORS or word == "The"
+
+
+def is_name_word(word: str) -> bool:
+    """A word that can be part of a personal name as titles write it."""
+    if not word or any(ch.isdigit() for ch in word):
+        return False
+    if is_initial(word):
+        return True
+    if word.lower() in PARTICLES:
+        return True
+    core = word.translate(_PUNCT).strip(_EDGE)
+    return bool(core) and core[0].isalpha() and core[0].isupper()
+
+
+@lru_cache(maxsize=1 << 14)
+def is_name_like(text: str) -> bool:
+    """Looks like a personal name: 1-7 capitalised words or initials, not all of them office,
+    organisation or place words."""
+    words = text.split()
+    if not 1 <= len(words) <= 7:
+        return False
+    if not all(is_name_word(w) for w in words):
+        return False
+    return not all(is_strippable(w) or is_connector(w) for w in words)
+
+
+def strip_leading(words: list[str]) -> list[str]:
+    """Drop honorifics, offices and what they are offices of from the front of a name.
+
+    "Soviet Ambassador to China N.V. Roshchin" -> "N.V. Roshchin"; "Chairman of the CC CPC Mao Zedong"
+    -> "Mao Zedong". Stops at the first word that is none of these; returns [] if nothing is left.
+    """
+    i = 0
+    n = len(words)
+    while i < n:
+        w = words[i]
+        if is_strippable(w) or (is_connector(w) and i + 1 < n):
+            i += 1
+            continue
+        break
+    return words[i:]
+
+
+def has_word(text: str, lexicon: frozenset[str]) -> bool:
+    return any(in_lexicon(w, lexicon) for w in text.split())
+
+
+def starts_with_office(words: list[str]) -> bool:
+    """Is the phrase headed by an office? The head is the last word of the leading run of office,
+    qualifier, nationality, organisation and place words: "Foreign Affairs Secretary" and "Head of
+    Delegation of ..." are offices (people); "Council of Ministers" and "Polish Embassy" are not."""
+    head = None
+    for w in words:
+        if w in ("the", "The", "a", "an"):
+            continue
+        if w in CONNECTORS or not is_strippable(w):
+            break
+        head = w
+    return head is not None and in_lexicon(head, OFFICES | HONORIFICS)
+
+
+@lru_cache(maxsize=1 << 14)
+def is_descriptor(text: str) -> bool:
+    """An appositive that describes rather than names: "the Secretary of State for External Affairs",
+    "Prime Minister of the Mongolian People's Republic", "an Iranian", "Political Émigré"."""
+    words = text.split()
+    if not words or strip_leading(words):
+        return False
+    return has_word(text, OFFICES | HONORIFICS) or all(
+        is_connector(w) or in_lexicon(w, NATIONALITIES | QUALIFIERS) for w in words
+    )
+
+
+@lru_cache(maxsize=1 << 14)
+def is_org_like(text: str) -> bool:
+    """An organisation rather than a person: an organisation word before any "of"/"in" ("Polish Embassy in
+    Bucharest", "Delegation of ..."), or only places ("Guangdong"); never when an office leads ("Head of
+    Delegation of ...") or a name does ("Khrushchev in the CC")."""
+    words = text.split()
+    while words and words[0] in ("the", "The", "a", "an"):
+        words = words[1:]
+    if not words or starts_with_office(words):
+        return False
+    cut = next((k for k in range(1, len(words)) if words[k] in CONNECTORS), len(words))
+    head = words[:cut]
+    if any(in_lexicon(w, ORG_MARKERS) for w in head):
+        return True
+    return all(in_lexicon(w, PLACES | NATIONALITIES) for w in head)
+
+
+MARKER_WORDS = words(
+    """excerpt excerpts fragment fragments attachment attachments draft copy summary translation abridged extract
+    extracts continued original final revised unofficial transcript enclosure annex appendix note notes sic
+    illegible handwritten unsigned signed secret urgent"""
+)
+
+
+def is_marker(content: str) -> bool:
+    """Bracket content that is an editorial marker, not a name: "(1)", "(excerpt)", "[sic]", "(Attachment)",
+    "(Including Discussion on China)", "(Peking, 15-22 April 1980)". "[via X]" is not a marker."""
+    c = content.strip()
+    if re.match(r"via\s", c, re.IGNORECASE):
+        return False
+    if not c or c[0].islower() or any(ch.isdigit() for ch in c):
+        return True
+    return bare(c) in MARKER_WORDS or c.split()[0].lower() in ("including", "incl.")

@@ -1,0 +1,705 @@
+"""Title grammar: the document type, its number and the parties a Wilson Center archive title names.
+
+The forms the archive uses (keywords are case-insensitive; A, B, C may be lists "A, B and C"):
+
+    <Type> [No. N], A to B [via C] [, for D]     A sender, B recipient, C via; with ", for D": B via, D recipient
+    <Type> [No. N] from A to B [via C]           also "to B from A", "of A to B", "by A", "<Report> for B"
+    <Org> <Type> / X's <Type>                    the prefix is the sender ("VKP(b) CC Decree", "Tsedenbal's diary")
+    <Org>, '<quoted title>'                      the organisation is the sender
+    <Conversation> between A and B               participants; also "[of A] with B", ", A and B", "A's Meeting with B"
+    [From the] Journal|Diary of A, <rest>        A sender; <rest> is read by the rules above
+    ..., conveying|transmitting <title>          the conveyed message's parties are "mentioned"
+    ... on|regarding|concerning <topic>          names in "meeting with X", "between X and Y", "Cde. X" are "mentioned"
+
+A quoted subject supplies no parties, except that a quoted conversation record ("'Minutes of the Conversation
+between A and B'") gives its participants, and "Cde. X" or "meeting with X" in a quote are "mentioned".
+Parties are returned as written (brackets such as "[Stalin]" kept for the resolver), in title order.
+Bracketed "[via C]" and "(via C)" become via parties of their own.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from itertools import pairwise
+
+from harvester.normalize import text as tx
+
+ROLES = ("sender", "recipient", "via", "participant", "mentioned")
+
+
+@dataclass(frozen=True, slots=True)
+class Party:
+    as_written: str
+    role: str  # "sender" | "recipient" | "via" | "participant" | "mentioned"
+
+
+@dataclass(frozen=True, slots=True)
+class TitleParts:
+    doc_type: str | None
+    doc_number: str | None
+    parties: tuple[Party, ...]
+
+
+# --- document types -------------------------------------------------------------------------------------
+_CONV = r"(?:conversations?|talks?|discussions?|negotiations?)"
+_ART = r"(?:(?:a|an|the)\s+)?"
+# (pattern, canonical type, is a conversation record); the first alternative that matches wins.
+_GENRES: tuple[tuple[str, str, bool], ...] = (
+    (
+        r"(?:ciphered|cipher|cyphered|cypher|coded|code|encoded|encrypted)\s+(?:telegram|telegramme|cable|message)s?",
+        "Ciphered Telegram",
+        False,
+    ),
+    (r"cryptograms?", "Ciphered Telegram", False),
+    (rf"memo(?:randum|randa)?\s+(?:of|on)\s+{_ART}{_CONV}", "Memorandum of Conversation", True),
+    (rf"records?\s+of\s+{_ART}{_CONV}", "Record of Conversation", True),
+    (rf"notes?\s+(?:of|on)\s+{_ART}{_CONV}", "Record of Conversation", True),
+    (rf"records?\s+of\s+{_ART}meetings?", "Record of Meeting", True),
+    (rf"minutes(?:\s+of\s+{_ART}(?:{_CONV}|meetings?|sessions?))?", "Minutes", True),
+    (rf"(?:summary|summaries)\s+of\s+{_ART}{_CONV}", "Summary of Conversation", True),
+    (rf"transcripts?\s+of\s+{_ART}(?:{_CONV}|meetings?)", "Transcript of Conversation", True),
+    (r"(?:telephone\s+)?conversations?", "Conversation", True),
+    (r"journal|diary", "Journal", False),
+    (r"telegrams?|telegrammes?", "Telegram", False),
+    (r"cables?", "Cable", False),
+    (r"letters?", "Letter", False),
+    (r"memo(?:randum|randa|s)?", "Memorandum", False),
+    (r"reports?", "Report", False),
+    (r"notes?", "Note", False),
+    (r"decrees?", "Decree", False),
+    (r"resolutions?", "Resolution", False),
+    (r"directives?", "Directive", False),
+    (r"instructions?", "Instructions", False),
+    (r"protocols?", "Protocol", False),
+    (r"speech(?:es)?", "Speech", False),
+    (r"statements?", "Statement", False),
+    (r"messages?", "Message", False),
+    (r"information", "Information", False),
+    (r"declarations?", "Declaration", False),
+    (r"appeals?", "Appeal", False),
+    (r"communiqu[eé]s?", "Communique", False),
+    (r"summary|summaries", "Summary", False),
+    (r"transcripts?", "Transcript", False),
+)
+_GENRE_RE = re.compile(
+    r"(?<![\w'\-])(?:" + "|".join(f"(?P<g{i}>{p})" for i, (p, _, _) in enumerate(_GENRES)) + r")(?![\w\-])",
+    re.IGNORECASE,
+)
+# Types whose "of A" names the author ("Letter of Governor Sheng to ...", "Declaration of the CC CPSU").
+_AUTHORED = frozenset(
+    {
+        "Ciphered Telegram",
+        "Telegram",
+        "Cable",
+        "Letter",
+        "Memorandum",
+        "Report",
+        "Note",
+        "Decree",
+        "Resolution",
+        "Directive",
+        "Instructions",
+        "Speech",
+        "Statement",
+        "Message",
+        "Information",
+        "Declaration",
+        "Appeal",
+    }
+)
+_GENRE_WORDS = (
+    r"(?:ciphered\s+)?(?:telegrams?|telegrammes?|cables?|letters?|messages?|notes?|memo(?:randum)?s?|reports?"
+    r"|statements?|cryptograms?|replies|reply|answers?|instructions?|directives?|appeals?|speech(?:es)?)"
+)
+_NUMBER = re.compile(r"(?:\bNo\b\.?|\bNr\b\.?|N°|№|#)\s*(\d[\w./\-]*)", re.IGNORECASE)
+_NUMBER_AT = re.compile(r"\s*(?:No\b\.?|Nr\b\.?|N°|№|#)\s*(\d[\w./\-]*)", re.IGNORECASE)
+_BARE_NUMBER = re.compile(r"\s+(\d[\d./\-]*)(?![\w])")
+
+# --- slot keywords, topics, forwarded messages -------------------------------------------------------------
+_KW = re.compile(r"(?<![\w'\-])(from|to|via|between|with|by|for)\s+", re.IGNORECASE)
+_TOPIC = re.compile(
+    r"(?<![\w'\-])(?:on|regarding|concerning|about|re|in\s+connection\s+with|requesting|asking|informing"
+    r"|reporting|proposing|expressing|discussing|referring\s+to|relating\s+to|with\s+regard\s+to"
+    r"|in\s+regard\s+to|dated|including)(?=\s)",
+    re.IGNORECASE,
+)
+_FORWARD = re.compile(
+    r"(?:,\s*|\s+)(?:(?:conveying|transmitting|forwarding|enclosing|relaying|attaching|passing\s+on)\s+"
+    r"|(?:with|containing)\s+(?=(?:(?:the|a|an|his|her|its|their)\s+)?(?:[^\s,]+\s+){0,4}?"
+    + _GENRE_WORDS
+    + r"\s+(?:from|of|by|to)\b))",
+    re.IGNORECASE,
+)
+_JOURNAL = re.compile(
+    r"\s*(?:(?:excerpts?|extracts?)\s+from\s+)?(?:from\s+)?(?:the\s+)?(?:journal|diary)\s+of\s+", re.IGNORECASE
+)
+_JOURNAL_END = re.compile(r"[,:]|\s+for\s+(?=the\s+period|\d)", re.IGNORECASE)
+# A quoted subject that is itself a conversation record ("'Minutes of the Conversation between A and B'").
+_CONV_START = re.compile(r"\s*(?:" + "|".join(p for p, _, conv in _GENRES if conv) + r")\b", re.IGNORECASE)
+_MENTION_CONV = re.compile(
+    r"(?<![\w'\-])(?:meetings?|conversations?|talks?|discussions?|negotiations?|interviews?|audience)\s+"
+    r"(?:of\s+[^,;]{1,60}?\s+)?(?:with|between)\s+",
+    re.IGNORECASE,
+)
+_MENTION_CDE = re.compile(r"(?<![\w'\-])(?:Cdes?\.|Comrades?)\s+")
+_MENTION_POSSESSIVE = re.compile(
+    r"((?:[A-Z][\w.\-]*\s+){0,3}[A-Z][\w.\-]*)['’]s\s+(?:[A-Za-z\-]+\s+)?"
+    r"(?i:meetings?|conversations?|talks|visit|trip|letter|telegram|message|speech|statement|proposal|reply"
+    r"|diary|journal)\b"
+)
+_CONVO_NOUNS = tx.words(
+    """conversation conversations meeting meetings talk talks discussion discussions negotiation negotiations
+    interview interviews audience reception dinner lunch luncheon breakfast encounter consultation
+    consultations exchange"""
+)
+# A word before "to" that makes "to" part of a phrase, not a recipient ("Ambassador to China", "Visit to Moscow").
+_TO_NOT_AFTER = tx.words(
+    """ambassador ambassadors envoy envoys representative representatives adviser advisor advisers advisors
+    delegate delegates assistant attache attaché counselor counsellor consul emissary plenipotentiary mission
+    missions delegation delegations visit visits trip trips journey travel voyage return attachment annex
+    appendix supplement addendum additions amendments changes introduction preface reaction approach attitude
+    policy relations aid assistance contribution threat road way path transfer transfers accession admission
+    entry access subordinate successor according due regard respect close next similar up able ready
+    prior pursuant owing contrary"""
+)
+# Capitalised title-case verbs after "to" ("Decision to Send Troops") are not recipients.
+_VERBS = tx.words(
+    """give send provide withdraw establish sell buy visit hold convene organise organize create form transfer
+    deliver help assist grant allow permit accept reject stop halt cross enter join leave return open close
+    build supply ship move use be have make take set go come meet discuss sign conclude begin start continue
+    end change appoint dismiss recall invite inform raise reduce increase strengthen improve develop expand
+    support oppose condemn resolve settle release receive recognize recognise protest request ask demand
+    publish prepare conduct launch attack defend deploy station train reach seek restore resume"""
+)
+_ARTICLES = tx.words("the a an cde cde. cdes cdes. comrade comrades his her their its")
+_TRAIL = re.compile(r"\s+(?:of|for|at|in|on)\s+(?=\d)|\s+dated\s+", re.IGNORECASE)
+_POSSESSIVE_CUT = re.compile(
+    r"['’]s([\]\)]?)\s+(?=(?:[A-Za-z\-]+\s+){0,2}?(?:meetings?|conversations?|talks|telegrams?|messages?|letters?"
+    r"|reports?|cables?|visit|proposals?|reply|notes?|statements?|speech|diary|journal|remarks|views|position"
+    r"|memorandum)\b)",
+    re.IGNORECASE,
+)
+_NOT_A_PARTY = re.compile(r"^[\W\d_]*$|^(?:and|or|the|a|an|etc)$", re.IGNORECASE)
+_INITIAL_END = re.compile(r"(?:^|[\s.])[A-Z][a-z]?\.$")
+_LEAD = re.compile(r"\s*(?:excerpts?|extracts?|translation|copy)\s+(?:of|from)\s+(?:(?:an?|the)\s+)?", re.IGNORECASE)
+_STOP_WORDS = tx.words(
+    "about on regarding concerning to from and with the in of for at by re into over after before during as is "
+    "was were his her their its"
+)
+_MAX_DEPTH = 4
+_FILL = "\x00"
+_OPENERS = {"'": "'’", "‘": "'’", "’": "'’", '"': '"”', "“": '"”', "«": "»"}
+
+
+def parse_title(title: str | None) -> TitleParts:
+    """Read a title's document type, number and parties. Never raises; no title gives empty parts."""
+    if not isinstance(title, str):
+        return TitleParts(None, None, ())
+    text = " ".join(title.split())
+    if not text:
+        return TitleParts(None, None, ())
+    parser = _Parser(text)
+    parser.region(0, len(text), outer=True, mention_all=False, depth=0)
+    parties = tuple(Party(a, r) for _, a, r in sorted(parser.parties, key=lambda p: p[0]))
+    return TitleParts(parser.doc_type, parser.doc_number, _dedupe(parties))
+
+
+def _dedupe(parties: tuple[Party, ...]) -> tuple[Party, ...]:
+    seen: set[tuple[str, str]] = set()
+    out = []
+    for p in parties:
+        if (p.as_written, p.role) not in seen:
+            seen.add((p.as_written, p.role))
+            out.append(p)
+    return tuple(out)
+
+
+def _mask_quotes(t: str) -> tuple[str, list[tuple[int, int]]]:
+    """Replace quoted subjects with filler of the same length, so offsets still point into the title."""
+    chars = list(t)
+    spans: list[tuple[int, int]] = []
+    i, n = 0, len(t)
+    while i < n:
+        ch = t[i]
+        if ch in _OPENERS and (i == 0 or t[i - 1] in " ([,:;-") and i + 1 < n and not t[i + 1].isspace():
+            closers = _OPENERS[ch]
+            end = n  # an unclosed quote runs to the end of the title
+            for j in range(i + 1, n):
+                if t[j] in closers and not t[j - 1].isspace() and (j + 1 == n or not t[j + 1].isalnum()):
+                    end = j + 1
+                    break
+            spans.append((i, end))
+            chars[i:end] = _FILL * (end - i)
+            i = end
+        else:
+            i += 1
+    return "".join(chars), spans
+
+
+def _depths(s: str) -> list[int]:
+    out = []
+    d = 0
+    for ch in s:
+        if ch in "([":
+            d += 1
+            out.append(d)
+        elif ch in ")]":
+            out.append(d)
+            d = max(0, d - 1)
+        else:
+            out.append(d)
+    return out
+
+
+class _Parser:
+    def __init__(self, text: str) -> None:
+        self.t = text
+        self.m, self.quotes = _mask_quotes(text)
+        self.depth = _depths(self.m)
+        self.doc_type: str | None = None
+        self.doc_number: str | None = None
+        self.parties: list[tuple[int, str, str]] = []  # (offset, as_written, role)
+
+    # --- small helpers on spans ----------------------------------------------------------------------
+    def top(self, pos: int) -> bool:
+        return 0 <= pos < len(self.depth) and self.depth[pos] == 0
+
+    def strip(self, a: int, b: int) -> tuple[int, int]:
+        while a < b and self.m[a] in " ,;:-":
+            a += 1
+        while b > a and self.m[b - 1] in " ,;:.-":
+            if self.m[b - 1] == "." and _INITIAL_END.search(self.m, a, b):
+                break  # "Shcherbakov I.S." keeps its last period
+            b -= 1
+        return a, b
+
+    def clause_end(self, a: int, b: int) -> int:
+        return next((i for i in range(a, b) if self.m[i] in ",;:" and self.depth[i] == 0), b)
+
+    def commas(self, a: int, b: int) -> list[int]:
+        return [i for i in range(a, b) if self.m[i] == "," and self.depth[i] == 0]
+
+    def word_after(self, pos: int) -> str:
+        match = re.match(r"\s*(\S+)", self.m[pos : pos + 60])
+        return match.group(1) if match else ""
+
+    def word_before(self, pos: int) -> str:
+        match = re.search(r"(\S+)\s*$", self.m[max(0, pos - 60) : pos])
+        return match.group(1) if match else ""
+
+    def emit(self, a: int, b: int, role: str) -> None:
+        a, b = self.strip(a, b)
+        if a >= b:
+            return
+        written = self.t[a:b].strip()
+        if written.startswith("and "):
+            written, a = written[4:].strip(), a + 4
+        if not written or _NOT_A_PARTY.match(written) or not any(ch.isalpha() for ch in written):
+            return
+        self.parties.append((a, written, role))
+
+    # --- the grammar ---------------------------------------------------------------------------------
+    def region(self, a: int, b: int, *, outer: bool, mention_all: bool, depth: int) -> None:
+        """Parse t[a:b] as a title. ``mention_all``: every party found is a forwarded one ("mentioned")."""
+        if depth > _MAX_DEPTH or a >= b:
+            return
+        head_end, inner = b, None
+        for fw in _FORWARD.finditer(self.m, a, b):
+            if self.top(fw.start()) and fw.start() > a:
+                head_end, inner = fw.start(), fw.end()
+                break
+        journal = _JOURNAL.match(self.m, a, head_end)
+        if journal:
+            self.journal(journal.end(), head_end, outer=outer, mention_all=mention_all, depth=depth)
+        else:
+            self.head(a, head_end, outer=outer, mention_all=mention_all)
+        if inner is not None:
+            self.region(inner, b, outer=False, mention_all=True, depth=depth + 1)
+
+    def journal(self, a: int, b: int, *, outer: bool, mention_all: bool, depth: int) -> None:
+        if outer:
+            self.doc_type = "Journal"
+        end = b
+        for match in _JOURNAL_END.finditer(self.m, a, b):
+            if self.top(match.start()):
+                end = match.start()
+                break
+        self.slot(a, end, "mentioned" if mention_all else "sender", single=True)
+        rest = end
+        if rest < b and self.m[rest] in ",:":
+            rest += 1
+        ra, rb = self.strip(rest, b)
+        quote = next(((qa, qb) for qa, qb in self.quotes if qa == ra and qb >= rb), None)
+        if quote:  # From the Diary of X, 'Record of Conversation with Y, 2 November 1966'
+            self.unquoted(quote, mention_all=mention_all, depth=depth, conversation_only=False)
+        elif ra < rb:
+            self.head(ra, rb, outer=False, mention_all=mention_all)
+
+    def genre(self, a: int, b: int) -> re.Match[str] | None:
+        lead = _LEAD.match(self.m, a, b)
+        start = lead.end() if lead else a
+        for match in _GENRE_RE.finditer(self.m, a, b):
+            if not self.top(match.start()):
+                continue
+            before = self.m[start : match.start()] if match.start() >= start else ""
+            if any(self.top(k.start() + start) for k in _KW.finditer(before)) or _FILL in before:
+                return None
+            return match
+        return None
+
+    def head(self, a: int, b: int, *, outer: bool, mention_all: bool) -> None:
+        def role(r: str) -> str:
+            return "mentioned" if mention_all else r
+
+        g = self.genre(a, b)
+        conversation = False
+        kind = None
+        r0 = a
+        if g is not None:
+            index = next(int(k[1:]) for k, v in g.groupdict().items() if v is not None)
+            kind, conversation = _GENRES[index][1], _GENRES[index][2]
+            r0 = g.end()
+            # "Resolution and Letter to ...": a second type joined by "and" belongs to the head.
+            more = re.match(r"\s+(?:and|&)\s+", self.m[r0:b])
+            if more:
+                g2 = _GENRE_RE.match(self.m, r0 + more.end(), b)
+                if g2:
+                    r0 = g2.end()
+            found = _NUMBER_AT.match(self.m, r0, b) or _BARE_NUMBER.match(self.m, r0, b)
+            if found:
+                if outer and self.doc_number is None:
+                    self.doc_number = found.group(1).rstrip(".-/")
+                r0 = found.end()
+            self.prefix(a, g.start(), conversation, role)
+            if kind == "Journal":
+                conversation = True  # "Tsedenbal's diary on his conversation with X": X took part
+        if outer:
+            if self.doc_type is None:
+                self.doc_type = kind
+            if self.doc_number is None:
+                self.number_anywhere(a, b)
+        self.slots(r0, b, kind, conversation, role)
+        # quoted subjects inside this head
+        for qa, qb in self.quotes:
+            if a <= qa < b:
+                self.unquoted((qa, qb), mention_all=mention_all, depth=1, conversation_only=True)
+        if g is None:
+            self.org_then_quote(a, b, role)
+
+    def number_anywhere(self, a: int, b: int) -> None:
+        """A number before the first party keyword ("Memo on Protocol #149 of the Politburo")."""
+        limit = b
+        for k in _KW.finditer(self.m, a, b):
+            if self.top(k.start()):
+                limit = k.start()
+                break
+        number = _NUMBER.search(self.m, a, limit)
+        if number and self.top(number.start()):
+            self.doc_number = number.group(1).rstrip(".-/")
+
+    def prefix(self, a: int, b: int, conversation: bool, role) -> None:
+        """Words before the type: "VKP(b) CC Decree" and "Tsedenbal's diary" name the author,
+        "The Chancellor's [Helmut Kohl's] Conversation" a participant."""
+        lead = _LEAD.match(self.m, a, b)
+        pa, pb = self.strip(lead.end() if lead else a, b)
+        if pa >= pb or _FILL in self.m[pa:pb] or "," in self.m[pa:pb]:
+            return
+        words = self.t[pa:pb]
+        who = role("participant" if conversation else "sender")
+        possessive = re.search(r"['’]s([\])]?)$", words)
+        if possessive:
+            self.emit(pa, pb if possessive.group(1) else pb - 2, who)
+        elif tx.is_org_like(words) and tx.has_word(words, tx.ORG_MARKERS):
+            self.emit(pa, pb, who)
+
+    def org_then_quote(self, a: int, b: int, role) -> None:
+        """No type: "<Org>, '<title>'" (the organisation is the author)."""
+        commas = self.commas(a, b)
+        if not commas:
+            return
+        rest = self.m[commas[-1] + 1 : b].strip()
+        if not rest or set(rest) - {_FILL}:
+            return
+        first = self.commas(a, b)[0]
+        seg = self.t[a:first].strip()
+        if tx.is_org_like(seg) and tx.has_word(seg, tx.ORG_MARKERS) and not _KW.search(self.m[a:first]):
+            self.emit(a, first, role("sender"))
+
+    def keywords(self, a: int, b: int, conversation: bool) -> list[tuple[str, int, int]]:
+        found: list[tuple[str, int, int]] = []
+        topics = self.topic_spans(a, b)
+        for k in _KW.finditer(self.m, a, b):
+            if not self.top(k.start()) or any(ta <= k.start() < tb for ta, tb in topics):
+                continue
+            kw = k.group(1).lower()
+            nxt = self.word_after(k.end())
+            prev = tx.bare(self.word_before(k.start()))
+            if not nxt or _FILL in nxt:
+                continue
+            n0 = nxt.lstrip("[(")
+            ok_next = bool(n0) and (n0[0].isupper() or n0.lower().rstrip(".") in _ARTICLES or nxt[0] in "[(")
+            if not ok_next:
+                continue
+            if kw == "to" and (prev in _TO_NOT_AFTER or tx.bare(nxt) in _VERBS):
+                continue
+            if kw == "from" and re.match(_GENRE_WORDS + r"\b", n0, re.IGNORECASE):
+                continue
+            if kw == "with" and not (conversation or prev in _CONVO_NOUNS):
+                continue
+            if (
+                kw == "for"
+                and not self.m[: k.start()].rstrip().endswith(",")
+                and (
+                    tx.is_strippable(self.word_before(k.start()))
+                    or prev in tx.CONNECTORS
+                    or self.m[k.end() : k.end() + 10].lower().startswith("the period")
+                )
+            ):
+                continue  # "Secretary of State for External Affairs", "Committee for State Security"
+            found.append((kw, k.start(), k.end()))
+            if kw in ("between", "with"):  # they take the rest of the clause
+                break
+        return found
+
+    def topic_spans(self, a: int, b: int) -> list[tuple[int, int]]:
+        spans = []
+        for t in _TOPIC.finditer(self.m, a, b):
+            if not self.top(t.start()):
+                continue
+            end = next((c for c in self.commas(t.end(), b)), b)
+            spans.append((t.start(), end))
+        return spans
+
+    def slots(self, a: int, b: int, kind: str | None, conversation: bool, role) -> None:
+        start = a
+        a, b = self.strip(a, b)
+        if a >= b:
+            return
+        separated = any(ch in ",:" for ch in self.m[start:a])
+        topic_role = role("participant") if kind == "Journal" else "mentioned"
+        for ta, tb in self.topic_spans(a, b):
+            self.mentions(ta, tb, topic_role)
+        kws = self.keywords(a, b, conversation)
+        kinds = [k for k, _, _ in kws]
+        # the text before the first keyword
+        pre_end = kws[0][1] if kws else b
+        pre_a, pre_b = self.strip(a, pre_end)
+        of_form = bool(re.match(r"of\s+", self.m[pre_a:pre_b], re.IGNORECASE))
+        if of_form:
+            pre_a += 3
+        if pre_a < pre_b and _FILL not in self.m[pre_a:pre_b] and not _TOPIC.match(self.m, pre_a):
+            first = kinds[0] if kinds else None
+            if first == "to" and "from" not in kinds:
+                self.slot(pre_a, pre_b, role("sender"))
+            elif first == "with" or (first is None and conversation and (of_form or separated)):
+                self.slot(pre_a, pre_b, role("participant"))
+            elif of_form and kind in _AUTHORED and first in (None, "via", "for"):
+                self.slot(pre_a, pre_b, role("sender"))
+        recipients: list[int] = []
+        for i, (kw, ks, ke) in enumerate(kws):
+            end = kws[i + 1][1] if i + 1 < len(kws) else b
+            commas = self.commas(ke, end)
+            last = bool(commas and i + 1 < len(kws) and self.m[commas[-1] + 1 : end].strip())
+            if last:  # "to X, Request to Give ...": what follows the comma is the subject
+                self.mentions(commas[0] + 1, b, "mentioned")
+            if kw in ("from", "by"):
+                self.slot(ke, end, role("sender"))
+            elif kw == "to":
+                before = len(self.parties)
+                self.slot(ke, end, role("recipient"))
+                recipients = list(range(before, len(self.parties)))
+            elif kw == "via":
+                self.slot(ke, end, role("via"))
+            elif kw in ("between", "with"):
+                self.slot(ke, end, role("participant"))
+            elif kw == "for":
+                carrier = self.m[:ks].rstrip().endswith(",")
+                if carrier and recipients and role("recipient") == "recipient":
+                    for j in recipients:  # "A to B, for C": B carries it to C
+                        off, written, _ = self.parties[j]
+                        self.parties[j] = (off, written, "via")
+                if carrier or "to" not in kinds:
+                    self.slot(ke, end, role("recipient"))
+            if last:
+                break
+
+    def slot(self, a: int, b: int, role: str, *, single: bool = False) -> None:
+        """Trim a slot to the party text, split lists, emit each party (and its [via X] brackets)."""
+        a, b = self.strip(a, b)
+        if a >= b:
+            return
+        # a topic ends the slot; names in it are mentioned
+        for t in _TOPIC.finditer(self.m, a, b):
+            if self.top(t.start()) and t.start() > a:
+                b = t.start()  # names in the topic are picked up by slots() as mentions
+                break
+        trail = _TRAIL.search(self.m, a, b)
+        if trail and self.top(trail.start()):
+            b = trail.start()
+        poss = _POSSESSIVE_CUT.search(self.m, a, b)
+        if poss and self.top(poss.end() - 1):
+            cut = poss.start() + (2 + len(poss.group(1)) if poss.group(1) else 0)
+            ofs = list(re.finditer(r"\s+of\s+", self.m[a:cut]))
+            of = ofs[-1] if ofs else None
+            if of and tx.is_name_like(self.t[a + of.end() : cut]):
+                # "by the East German Embassy in Bucharest of Ceauşescu's Visit": the possessor is mentioned
+                self.emit(a + of.end(), cut, "mentioned")
+                cut = a + of.start()
+            b = cut
+        b = self.drop_markers(a, b)
+        a, b = self.strip(a, b)
+        if a >= b:
+            return
+        if single:
+            for seg in self.choose(a, b):
+                self.item(*seg, role)
+            return
+        for seg in self.items(a, b):
+            self.item(*seg, role)
+
+    def drop_markers(self, a: int, b: int) -> int:
+        """Cut trailing "(excerpts)", "(1)", "(Including Discussion on China)" from a slot."""
+        while True:
+            a2, b2 = self.strip(a, b)
+            if b2 <= a2 or self.m[b2 - 1] not in ")]":
+                return b2
+            depth, i = 0, b2 - 1
+            while i >= a2:
+                if self.m[i] in ")]":
+                    depth += 1
+                elif self.m[i] in "([":
+                    depth -= 1
+                    if depth == 0:
+                        break
+                i -= 1
+            if i < a2 or i == a2:
+                return b2
+            content = self.t[i + 1 : b2 - 1].strip()
+            if tx.is_marker(content):
+                b = i
+            else:
+                return b2
+
+    def items(self, a: int, b: int) -> list[tuple[int, int]]:
+        """Split "A, B and C" into items; otherwise choose the one comma segment that names the party."""
+        segs = self.segments(a, b)
+        for k, (sa, sb) in enumerate(segs):
+            seg = self.m[sa:sb]
+            if re.search(r"\s(?:and|&)\s", self._top_only(sa, sb)) or re.match(r"and\s", seg):
+                if all(_item_like(self.t[x:y]) for x, y in segs[: k + 1]) and k <= 8:
+                    out = list(segs[:k])
+                    out.extend(self.split_and(sa, sb))
+                    return out
+                break
+        return self.choose(a, b)
+
+    def _top_only(self, a: int, b: int) -> str:
+        return "".join(ch if self.depth[i] == 0 else "\x01" for i, ch in enumerate(self.m[a:b], start=a))
+
+    def split_and(self, a: int, b: int) -> list[tuple[int, int]]:
+        out = []
+        start = a
+        for match in re.finditer(r"\s(?:and|&)\s|^and\s", self._top_only(a, b)):
+            out.append((start, a + match.start()))
+            start = a + match.end()
+        out.append((start, b))
+        return [s for s in out if s[1] > s[0]]
+
+    def segments(self, a: int, b: int) -> list[tuple[int, int]]:
+        cuts = [a - 1, *self.commas(a, b), b]
+        segs = []
+        for x, y in pairwise(cuts):
+            sa, sb = self.strip(x + 1, y)
+            if sa < sb:
+                segs.append((sa, sb))
+        return segs
+
+    def choose(self, a: int, b: int) -> list[tuple[int, int]]:
+        """One party written with commas: "the Secretary of State ..., W.L. Mackenzie King" (appositive),
+        "L.D. Wilgress, Canadian Embassy, Moscow" (name then descriptors), "Mao Zedong, 31 March 1956"."""
+        segs = self.segments(a, b)
+        if not segs:
+            return []
+        first = self.t[segs[0][0] : segs[0][1]]
+        if len(segs) > 1 and tx.is_descriptor(first):
+            for sa, sb in segs[1:]:
+                seg = self.t[sa:sb]
+                if tx.is_name_like(seg) and not tx.is_descriptor(seg):
+                    return [(sa, sb)]
+        return [segs[0]]
+
+    def item(self, a: int, b: int, role: str) -> None:
+        """Emit one party; "[via X]" / "(via X)" inside it become via parties."""
+        cut = b
+        i = a
+        while i < b:
+            if self.m[i] in "([" and self.depth[i] == 1:
+                close = i
+                while close < b and not (self.m[close] in ")]" and self.depth[close] == 1):
+                    close += 1
+                content = self.t[i + 1 : close]
+                via = re.match(r"\s*via\s+", content, re.IGNORECASE)
+                if via:
+                    cut = min(cut, i)
+                    vrole = "mentioned" if role == "mentioned" else "via"
+                    for sa, sb in self.split_and(i + 1 + via.end(), close):
+                        self.emit(sa, sb, vrole)
+                i = close + 1
+            else:
+                i += 1
+        self.emit(a, cut, role)
+
+    def mentions(self, a: int, b: int, role: str = "mentioned") -> None:
+        """Names in a topic or a quoted subject: "Meetings with Kim Il Sung", "Ambassador Sadchikov's
+        Conversation", "Cde. Sadchikov"."""
+        for match in _MENTION_CONV.finditer(self.m, a, b):
+            end = b
+            for t in _TOPIC.finditer(self.m, match.end(), b):
+                end = t.start()
+                break
+            end = self.clause_end(match.end(), end)
+            for sa, sb in self.items(match.end(), end) if end > match.end() else []:
+                sb = self.drop_markers(sa, sb)
+                sa += len(re.match(r"(?:with\s+)?", self.m[sa:sb], re.IGNORECASE).group(0))
+                self.item(sa, sb, role)
+        for match in _MENTION_POSSESSIVE.finditer(self.t, a, b):
+            if _FILL not in self.m[match.start(1) : match.end(1)]:
+                self.emit(match.start(1), match.end(1), "mentioned")
+        for match in _MENTION_CDE.finditer(self.t, a, b):
+            end = match.end()
+            for word in re.finditer(r"\S+", self.t[match.end() : b]):
+                w = word.group(0)
+                if not tx.is_name_word(w) or tx.bare(w) in _STOP_WORDS or tx.is_strippable(w):
+                    break
+                end = match.end() + word.end()
+                if w.endswith((",", ";")):
+                    break
+            if end > match.end():
+                self.emit(match.start(), end, "mentioned")
+
+    def unquoted(self, span: tuple[int, int], *, mention_all: bool, depth: int, conversation_only: bool) -> None:
+        """A quoted subject: a conversation record gives participants; otherwise only mentions."""
+        qa, qb = span
+        ia, ib = qa + 1, qb
+        if ib > ia and self.t[ib - 1] in "'\"’”»":
+            ib -= 1
+        if ia >= ib:
+            return
+        sub = _Parser(self.t[ia:ib])
+        if _CONV_START.match(sub.t) or not conversation_only:
+            sub.region(0, len(sub.t), outer=False, mention_all=mention_all, depth=depth + 1)
+        else:
+            sub.mentions(0, len(sub.t))
+        for off, written, r in sub.parties:
+            self.parties.append((ia + off, written, r))
+
+
+def _item_like(seg: str) -> bool:
+    s = seg.strip()
+    if not s:
+        return False
+    first = s.split()[0]
+    if first.lower() in ("and", "the", "cde.", "cdes.", "comrade", "comrades"):
+        return True
+    return first[0].isupper() or first[0] in "[(" or tx.is_initial(first)
