@@ -1,8 +1,12 @@
 """The ``harvester`` command: crawl, parse, serve, demo, names.
 
 Exit codes: 0 success; 1 the run failed (no records, a challenge page, failed pages, errors); 2 bad usage or
-bad input (unknown spider, facet or sort, a missing file, a file that is not a listing). Every failure is
-one clear line on stderr.
+bad input (unknown spider, facet or sort, a missing file, a file that is not a listing, a damaged state store
+or job dir, a job that is already running). Every failure is one clear line on stderr.
+
+``crawl`` without ``--out`` is a tracked run (output/<source>/runs/, state.sqlite, dataset.jsonl; incremental
+unless ``--full``; ``--resume`` continues an interrupted one); with ``--out FILE`` it is a one-off harvest into
+FILE only. See docs/scheduling.md.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from harvester import __version__
 
@@ -90,12 +94,16 @@ def run_crawl(spider: str, spider_args: dict[str, Any], overrides: dict[str, Any
     check_args = dict(spider_args)
     if "base_url" in spidercls.__init__.__code__.co_varnames:
         check_args.setdefault("base_url", settings.get("WILSON_BASE_URL"))
+    if hasattr(spidercls, "settings_arguments"):  # e.g. a profile's base URL setting
+        check_args = spidercls.settings_arguments(settings, check_args)
     try:
-        spidercls(**check_args)  # validate the arguments before any network or file activity
+        checked = spidercls(**check_args)  # validate the arguments before any network or file activity
     except SpiderArgumentError as error:
         raise UsageError(str(error)) from None
     if settings.get("HARVESTER_OUTPUT_PATH"):
         _check_output(Path(settings.get("HARVESTER_OUTPUT_PATH")))
+    if settings.get("HARVESTER_OUTPUT_PATH") or not settings.getdict("FEEDS"):
+        _check_run(settings, checked)
 
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(spidercls)
@@ -112,8 +120,24 @@ def run_crawl(spider: str, spider_args: dict[str, Any], overrides: dict[str, Any
     return code
 
 
+def _check_run(settings: Any, spider: Any) -> None:
+    """A damaged state store or job dir, a job already running, a bad name: exit 2 before crawling."""
+    from harvester.runs import RunSetupError, plan_run, preflight
+
+    try:
+        preflight(plan_run(settings, spider))
+    except RunSetupError as error:
+        raise UsageError(str(error)) from None
+    except OSError as error:
+        raise UsageError(f"cannot prepare the output folder: {error}") from None
+
+
 def _crawl_overrides(args: argparse.Namespace) -> dict[str, Any]:
     overrides: dict[str, Any] = _setting_pairs(args.set or [])
+    if getattr(args, "full", False):
+        overrides["HARVESTER_FULL"] = True
+    if getattr(args, "resume", False):
+        overrides["HARVESTER_RESUME"] = True
     if args.out:
         overrides["HARVESTER_OUTPUT_PATH"] = str(args.out)
     if args.output_dir:
@@ -141,7 +165,21 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         if not sep:
             raise UsageError(f"-a expects NAME=VALUE, got {pair!r}")
         spider_args[name] = value
-    return run_crawl(args.spider, spider_args, _crawl_overrides(args))
+    spider = args.spider
+    if args.profile or args.param:  # a site profile: the generic spider, with the profile's parameters
+        if not args.profile:
+            raise UsageError("--param needs --profile FILE.toml")
+        if spider not in (None, "profile"):
+            raise UsageError(f"give a spider ({spider}) or --profile, not both")
+        spider, spider_args["profile"] = "profile", args.profile
+        for pair in args.param or []:
+            name, sep, value = pair.partition("=")
+            if not sep or not name.strip():
+                raise UsageError(f"--param expects NAME=VALUE, got {pair!r}")
+            spider_args[name.strip()] = value
+    elif spider is None:
+        raise UsageError("give a spider (wilson) or --profile FILE.toml")
+    return run_crawl(spider, spider_args, _crawl_overrides(args))
 
 
 # --- parse --------------------------------------------------------------------------------------------------
@@ -152,6 +190,16 @@ def cmd_parse(args: argparse.Namespace) -> int:
     from harvester.parsers.listing import parse_listing_file
     from harvester.records import build_record
 
+    profile = None
+    if args.profile:
+        from harvester.parsers.profile import item_additions, parse_file_with_profile
+        from harvester.profiles import ProfileError, load_profile
+
+        try:
+            profile = load_profile(args.profile)
+        except ProfileError as error:
+            raise UsageError(str(error)) from None
+    source = args.source or (profile.name if profile else "wilson")
     out = sys.stdout
     for name in args.files:
         path = Path(name)
@@ -160,7 +208,10 @@ def cmd_parse(args: argparse.Namespace) -> int:
         if path.is_dir():
             raise UsageError(f"{path}: is a directory, not a saved listing page")
         try:
-            page, base_url = parse_listing_file(path, base_url=args.base_url)
+            if profile is None:
+                page, base_url = parse_listing_file(path, base_url=args.base_url)
+            else:
+                page, base_url = parse_file_with_profile(path, profile, args.base_url), args.base_url
         except PageError as error:
             raise UsageError(f"{path}: {error}") from None
         except UnicodeDecodeError as error:
@@ -168,7 +219,7 @@ def cmd_parse(args: argparse.Namespace) -> int:
         offset = page.counts.first - 1 if page.counts and page.counts.first > 0 else 0
         for block in page.blocks:
             raw = {
-                "source": args.source,
+                "source": source,
                 "url": block.url,
                 "listing_url": base_url,
                 "page": None,
@@ -178,6 +229,8 @@ def cmd_parse(args: argparse.Namespace) -> int:
                 "title": block.title,
                 "summary": block.summary,
             }
+            if profile is not None:
+                raw.update(item_additions(profile, source, block))
             record = build_record(raw, crawled_at=None)
             record.pop("_date_error", None)
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
@@ -189,17 +242,24 @@ def cmd_parse(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    from harvester.faults import FaultPlanError
     from harvester.replay import ReplayServer, SiteError
 
     try:
-        server = ReplayServer(args.directory, host=args.host, port=args.port)
-    except SiteError as error:
+        server = ReplayServer(args.directory, host=args.host, port=args.port, faults=args.faults, delay=args.delay)
+    except (SiteError, FaultPlanError) as error:
         raise UsageError(str(error)) from None
-    url = server.start()
+    try:
+        url = server.start()
+    except OSError as error:
+        _print_error(f"cannot serve on {args.host}:{args.port}: {error.strerror or error}")
+        return 1
     print(f"harvester: serving {args.directory} at {url} (Ctrl-C stops)", flush=True)
     for listing in server.site.listings:
         query = "&".join(f"{k}={v}" for k, v in listing.query)
         print(f"  {url}{listing.path}?{query}  ({len(listing.pages)} pages)", flush=True)
+    for line in server.faults.describe() if server.faults else []:
+        print(f"  fault: {line}", flush=True)
     try:
         import time
 
@@ -231,6 +291,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         }
         if args.out:
             overrides["HARVESTER_OUTPUT_PATH"] = str(args.out)
+        overrides["HARVESTER_FULL"] = True  # the demo shows the whole dataset every time
         return run_crawl("wilson", {"query": args.query}, overrides)
 
 
@@ -244,6 +305,10 @@ def cmd_names(args: argparse.Namespace) -> int:
         counts = unresolved_names(Path(args.file))
     except FileNotFoundError:
         raise UsageError(f"{args.file}: no such file") from None
+    except IsADirectoryError:
+        raise UsageError(f"{args.file}: is a directory, not a JSONL dataset") from None
+    except PermissionError:
+        raise UsageError(f"{args.file}: not readable (permission denied)") from None
     except ValueError as error:
         raise UsageError(f"{args.file}: {error}") from None
     for (name, kind), count in counts.most_common():
@@ -254,15 +319,25 @@ def cmd_names(args: argparse.Namespace) -> int:
 # --- parser -------------------------------------------------------------------------------------------------
 
 
+class _Parser(argparse.ArgumentParser):
+    """Bad arguments: one line on stderr (``harvester: error: ...``), exit 2; ``--help`` shows the usage."""
+
+    def error(self, message: str) -> NoReturn:
+        _print_error(f"{message} (see: {self.prog} --help)")
+        raise SystemExit(2)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="harvester", description="Harvest archive search-result listings into JSONL datasets."
     )
     parser.add_argument("--version", action="version", version=f"harvester {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     crawl = sub.add_parser("crawl", help="crawl a search to its last page and write JSONL")
-    crawl.add_argument("spider", help="the site's spider: wilson")
+    crawl.add_argument("spider", nargs="?", help="the site's spider: wilson (omit it with --profile)")
+    crawl.add_argument("--profile", metavar="FILE.toml", help="a site profile (a file or a packaged name)")
+    crawl.add_argument("--param", action="append", metavar="NAME=VALUE", help="a parameter the profile declares")
     crawl.add_argument("--query", help="full-text query")
     for facet in ("people", "places", "topics", "languages"):
         crawl.add_argument(f"--{facet}", metavar="IDS", help=f"{facet} facet node ids, comma-separated")
@@ -276,19 +351,22 @@ def build_parser() -> argparse.ArgumentParser:
     parse = sub.add_parser("parse", help="parse saved listing pages (HTML or text) to JSON records on stdout")
     parse.add_argument("files", nargs="+", metavar="FILE")
     parse.add_argument("--base-url", help="the page's URL, to make links absolute")
-    parse.add_argument("--source", default="wilson", help="source name for the records (default: wilson)")
+    parse.add_argument("--profile", metavar="FILE.toml", help="read the pages with a site profile (docs/profiles.md)")
+    parse.add_argument("--source", help="source name for the records (default: the profile's name, else wilson)")
     parse.set_defaults(handler=cmd_parse)
 
     serve = sub.add_parser("serve", help="serve a fixture site (folder with site.toml) on 127.0.0.1")
     serve.add_argument("directory", type=Path)
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--host", default="127.0.0.1", choices=["127.0.0.1", "localhost", "::1"])
+    serve.add_argument("--faults", type=Path, metavar="PLAN.toml", help="fault plan (see harvester/faults.py)")
+    serve.add_argument("--delay", type=float, default=0.0, metavar="SECONDS", help="wait before each answer")
     serve.set_defaults(handler=cmd_serve)
 
     demo = sub.add_parser("demo", help="harvest the bundled replica site into output/")
     demo.add_argument("--site", default=str(FIXTURE_SITE), help="fixture site folder (default: fixtures/wilson)")
     demo.add_argument("--query", default=DEMO_QUERY, help=f"query to harvest (default: {DEMO_QUERY!r})")
-    demo.add_argument("--out", type=Path, help="output file (default: output/wilson/<UTC time>.jsonl)")
+    demo.add_argument("--out", type=Path, help="one output file (default: output/wilson/runs/<run id>.jsonl)")
     demo.add_argument("--log-level", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     demo.set_defaults(handler=cmd_demo)
 
@@ -299,8 +377,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _add_output_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--out", type=Path, help="output file (default: output/<source>/<UTC time>.jsonl)")
-    parser.add_argument("--output-dir", type=Path, help="root folder for datasets (default: output)")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        help="one-off harvest: write every record to this file only (no state, run history or dataset)",
+    )
+    parser.add_argument(
+        "--output-dir", type=Path, help="root folder for runs, state and datasets (default: output)"
+    )
+    parser.add_argument(
+        "--full", action="store_true", help="put every record in the run file, not only new and changed ones"
+    )
+    parser.add_argument(
+        "--resume", action="store_true", help="continue this job's interrupted run (else start a new one)"
+    )
     parser.add_argument("--contact", metavar="URL", help="operator contact URL for the user agent")
     parser.add_argument("--log-level", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     parser.add_argument("-s", "--set", action="append", metavar="NAME=VALUE", help="a Scrapy setting")
@@ -316,6 +406,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except BrokenPipeError:
         return 0
+    except OSError as error:  # a file or folder that cannot be used, found at run time
+        where = f"{error.filename}: " if error.filename else ""
+        _print_error(f"{where}{error.strerror or error}")
+        return 1
     except KeyboardInterrupt:
         _print_error("interrupted")
         return 130

@@ -1,6 +1,9 @@
 """A run's outcome from its stats: the exit code cron sees and the one summary line a person reads.
 
-Scrapy itself exits 0 even when every request failed; the harvester does not.
+Scrapy itself exits 0 even when every request failed; the harvester does not. Exit codes: 0 success; 1 the
+run failed (no records although the listing had some, a challenge page, failed pages over
+``HARVESTER_MAX_FAILED_PAGE_RATIO``, errors in the log, any finish reason but "finished"); 2 bad usage (the CLI).
+An incremental run that wrote nothing because every record was unchanged succeeded.
 """
 
 from __future__ import annotations
@@ -42,7 +45,9 @@ def decide_outcome(stats: dict[str, Any], *, max_failed_ratio: float = 0.0) -> O
     if records == 0 and not problems:
         if blocks:
             if not stats.get("harvester/unchanged"):
-                problems.append(f"{blocks} result blocks were read but no record was written")
+                invalid = int(stats.get("harvester/invalid", 0))
+                why = f" ({invalid} broke the record contract and were quarantined)" if invalid else ""
+                problems.append(f"{blocks} result blocks were read but no record was written{why}")
         elif pages:
             problems.append("no records: the listing shows no results")
         else:
@@ -51,14 +56,18 @@ def decide_outcome(stats: dict[str, Any], *, max_failed_ratio: float = 0.0) -> O
     if unexplained > 0 and not problems:
         problems.append(f"{unexplained} errors were logged (see the log above)")
 
+    target = stats.get("harvester/output_path", "no output file")
+    if reason == "shutdown" and stats.get("harvester/run_id"):
+        target = "interrupted, nothing written yet: continue with --resume"
     summary = (
         f"{records} records from {pages} pages"
         f"{_optional(stats, 'harvester/new', 'new')}{_optional(stats, 'harvester/changed', 'changed')}"
+        f"{_optional(stats, 'harvester/unchanged', 'unchanged')}"
         f", {len(failed)} failed pages"
         f"{_optional(stats, 'harvester/duplicates', 'duplicates dropped')}"
         f"{_optional(stats, 'harvester/invalid', 'invalid (quarantined)')}"
         f"{_optional(stats, 'harvester/names/unresolved', 'unresolved names')}"
-        f" -> {stats.get('harvester/output_path', 'no output file')}"
+        f" -> {target}"
     )
     return Outcome(FAILED if problems else OK, summary, problems)
 

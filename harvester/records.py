@@ -12,9 +12,10 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-from harvester.normalize.dates import normalize_date
+from harvester.normalize.dates import NormalizedDate, normalize_date
 from harvester.normalize.names import Registry, default_registry, people_and_organisations
 from harvester.normalize.titles import parse_title
+from harvester.profiles import date_from_formats
 
 SCHEMA_VERSION = "1.0.0"
 _DOCUMENT_PATH = re.compile(r"^/(?:[a-z]{2}/)?(document|node)/([^/?#]+)/?$")
@@ -45,17 +46,30 @@ FIELDS = (
 
 
 def record_id(source: str, url: str | None) -> str | None:
-    """A stable id from the document URL: ``wilson:<slug>`` for ``/document/<slug>``, ``wilson:node-<n>``
-    for ``/node/<n>``; any other URL gets a digest of its host, path and query. No URL, no id."""
+    """A stable id from the document URL: ``wilson:<slug>`` for ``/document/<slug>`` (a query such as
+    ``?lang=en&tab=translation`` only picks a view of the same document), ``wilson:node-<n>`` for
+    ``/node/<n>``; any other URL gets a digest of its path and query. The host is left out on purpose: a
+    mirror or a replica of the site gives the same ids. No URL, no id."""
     if not url:
         return None
     parts = urlsplit(url)
     match = _DOCUMENT_PATH.match(parts.path)
-    if match and not parts.query:
+    if match:
         kind, key = match.groups()
         return f"{source}:{key}" if kind == "document" else f"{source}:node-{key}"
-    digest = hashlib.sha1(f"{parts.netloc.lower()}{parts.path}?{parts.query}".encode(), usedforsecurity=False)
+    digest = hashlib.sha1(f"{parts.path}?{parts.query}".encode(), usedforsecurity=False)
     return f"{source}:{digest.hexdigest()[:16]}"
+
+
+def _date(raw: Mapping[str, Any], languages: tuple[str, ...] | None) -> NormalizedDate:
+    """A profile's date hints (strptime ``formats``, ``languages``) come first; the normaliser reads the rest."""
+    hints = raw.get("_date_hints") or {}
+    text = raw.get("date_raw")
+    if hints.get("formats"):
+        found = date_from_formats(text, hints["formats"])
+        if found is not None:
+            return found
+    return normalize_date(text, languages=tuple(hints.get("languages") or ()) or languages)
 
 
 def build_record(
@@ -66,11 +80,11 @@ def build_record(
     date_languages: tuple[str, ...] | None = None,
 ) -> dict[str, Any]:
     """Normalise one raw block (as yielded by a spider or read by ``harvester parse``) into a record."""
-    date = normalize_date(raw.get("date_raw"), languages=date_languages)
+    date = _date(raw, date_languages)
     title = raw.get("title")
     parts = parse_title(title)
     people, organisations = people_and_organisations(
-        title, date=date.iso, registry=registry or default_registry()
+        title, date=date.iso, registry=registry or default_registry(), parts=parts
     )
     record: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,

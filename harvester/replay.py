@@ -10,6 +10,10 @@ The site is described by ``site.toml`` in its folder (see ``fixtures/wilson/site
 * ``empty_listing``: the page the site shows for a search with no results, and past the last page.
 
 A search that the manifest does not know answers like the real site: an empty listing, status 200.
+
+``ReplayServer(site, faults=...)`` (``harvester serve DIR --faults PLAN.toml``) makes chosen URLs misbehave:
+see :mod:`harvester.faults`. The server counts every request (``requests``, ``log``) and the most requests
+to one host it was answering at once (``max_in_flight``), for politeness assertions.
 """
 
 from __future__ import annotations
@@ -17,13 +21,17 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 import tomllib
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
+
+from harvester.faults import Fault, FaultPlan, apply_fault, page_of, send, synthetic_page
 
 logger = logging.getLogger(__name__)
 
@@ -129,45 +137,96 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
     def do_GET(self) -> None:
-        self.server.record(self.path)
-        status, path = self.server.site.resolve(self.path)
-        if path is None:
-            body = NOT_FOUND_PAGE
-            ctype = "text/html; charset=utf-8"
-        else:
-            body = path.read_bytes()
-            ctype = "text/plain; charset=utf-8" if path.suffix == ".txt" else "text/html; charset=utf-8"
-        self.send_response(status)
-        self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        host = self.headers.get("Host", "")
+        self.server.begin(self.path, host, self.headers.items())
+        try:
+            if self.server.delay:  # a slow site, so that tests can stop a crawl half-way (harvester serve --delay)
+                self.server.stopping.wait(self.server.delay)
+            fault = self.server.faults.pick(self.path) if self.server.faults else None
+            if fault is None:
+                send(self, *self.server.render(self.path))
+            else:
+                apply_fault(fault, self, self.server.render, self.server.stopping)
+        finally:
+            self.server.end(host)
 
     def log_message(self, format: str, *args: Any) -> None:
         logger.debug("replay: " + format, *args)
 
 
+@dataclass(frozen=True)
+class RequestLog:
+    """One request as the server saw it: when it arrived, where to, and its headers."""
+
+    target: str
+    host: str
+    started: float  # time.monotonic()
+    headers: tuple[tuple[str, str], ...]
+    in_flight: int  # requests to this host being answered when it arrived, itself included
+
+
 class _ReplayHTTPServer(ThreadingHTTPServer):
     daemon_threads = True
+    delay = 0.0  # seconds before each answer
 
-    def __init__(self, address: tuple[str, int], site: Site) -> None:
+    def __init__(self, address: tuple[str, int], site: Site, faults: FaultPlan | None = None) -> None:
         super().__init__(address, _Handler)
         self.site = site
+        self.faults = faults
         self.requests: Counter[str] = Counter()
+        self.log: list[RequestLog] = []
+        self.in_flight: Counter[str] = Counter()
+        self.max_in_flight: Counter[str] = Counter()
+        self.stopping = threading.Event()
         self._lock = threading.Lock()
 
-    def record(self, target: str) -> None:
+    def begin(self, target: str, host: str, headers: Any) -> None:
         with self._lock:
             self.requests[target] += 1
+            self.in_flight[host] += 1
+            self.max_in_flight[host] = max(self.max_in_flight[host], self.in_flight[host])
+            self.log.append(RequestLog(target, host, time.monotonic(), tuple(headers), self.in_flight[host]))
+
+    def end(self, host: str) -> None:
+        with self._lock:
+            self.in_flight[host] -= 1
+
+    def render(self, target: str) -> tuple[int, bytes, str]:
+        """What the site answers for a request target: status, body and content type."""
+        generated = self.faults.content_for(target) if self.faults else None
+        if generated is not None:
+            return 200, synthetic_page(generated, page_of(target)), "text/html; charset=utf-8"
+        status, path = self.site.resolve(target)
+        if path is None:
+            return status, NOT_FOUND_PAGE, "text/html; charset=utf-8"
+        ctype = "text/plain; charset=utf-8" if path.suffix == ".txt" else "text/html; charset=utf-8"
+        return status, path.read_bytes(), ctype
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        logger.debug("replay: error while answering %s", client_address, exc_info=True)
 
 
 class ReplayServer:
     """Serve a fixture site in a background thread: ``with ReplayServer(path) as base_url: ...``."""
 
-    def __init__(self, site_dir: Path | str, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self,
+        site_dir: Path | str,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        faults: FaultPlan | Iterable[Fault] | Path | str | None = None,
+        delay: float = 0.0,
+    ) -> None:
         self.site = Site.load(Path(site_dir))
+        self.delay = delay
         self.host = host
         self.port = port
+        if faults is None or isinstance(faults, FaultPlan):
+            self.faults = faults
+        elif isinstance(faults, Path | str):
+            self.faults = FaultPlan.load(faults)
+        else:
+            self.faults = FaultPlan(faults)
         self._server: _ReplayHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -183,21 +242,38 @@ class ReplayServer:
         assert self._server is not None
         return self._server.requests
 
+    @property
+    def log(self) -> list[RequestLog]:
+        """Every request in arrival order, with its arrival time and headers."""
+        assert self._server is not None
+        return self._server.log
+
+    @property
+    def max_in_flight(self) -> Counter[str]:
+        """The most requests to one host (``Host`` header) being answered at the same time."""
+        assert self._server is not None
+        return self._server.max_in_flight
+
     def start(self) -> str:
-        self._server = _ReplayHTTPServer((self.host, self.port), self.site)
-        self._thread = threading.Thread(target=self._server.serve_forever, name="replay-server", daemon=True)
+        self._server = _ReplayHTTPServer((self.host, self.port), self.site, self.faults)
+        self._server.delay = self.delay
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="replay-server", daemon=True
+        )  # a short poll: stop() returns at once
         self._thread.start()
         return self.base_url
 
     def stop(self) -> None:
         if self._server is not None:
+            self._server.stopping.set()  # releases hanging and slow fault handlers
             self._server.shutdown()
             self._server.server_close()
         if self._thread is not None:
             self._thread.join(timeout=5)
 
     def serve_forever(self) -> None:
-        self._server = _ReplayHTTPServer((self.host, self.port), self.site)
+        self._server = _ReplayHTTPServer((self.host, self.port), self.site, self.faults)
+        self._server.delay = self.delay
         self._server.serve_forever()
 
     def __enter__(self) -> str:

@@ -26,23 +26,53 @@ DOWNLOAD_TIMEOUT = 60
 RETRY_ENABLED = True
 RETRY_TIMES = 3
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+# Retries wait: the server's Retry-After up to HARVESTER_MAX_RETRY_AFTER seconds (longer: the page fails, not
+# retried), else backoff HARVESTER_RETRY_BACKOFF * 2^(n-1) s up to HARVESTER_RETRY_BACKOFF_MAX. The whole host
+# waits, not just the one page. See harvester/middlewares.py and docs/reliability.md.
+HARVESTER_MAX_RETRY_AFTER = 300.0
+HARVESTER_RETRY_BACKOFF = 5.0
+HARVESTER_RETRY_BACKOFF_MAX = 120.0
+# Scrapy's downloader overruns CONCURRENT_REQUESTS_PER_DOMAIN under asyncio when the delay is 0; this one does
+# not, and can hold a host for Retry-After.
+DOWNLOADER = "harvester.middlewares.SlotLimitedDownloader"
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "harvester.middlewares.RetryAfterMiddleware": 550,
+    "harvester.middlewares.CharsetMiddleware": 575,  # after decompression (590), before the spider
+}
+# Memory: a listing page is ~20-200 kB (100 rows); anything this big is not one. A page over the maximum is
+# cancelled and named as a failed page.
+DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 8 * 1024 * 1024
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
+# Scrapy 2.19 starts a "remote control" HTTP server by default that runs Python code sent to it (token in a job
+# file under the user's profile): no code execution endpoint in a harvester.
+REMOTE_CONTROL_ENABLED = False
 HTTPCACHE_ENABLED = False
 
 ITEM_PIPELINES = {
     "harvester.pipelines.normalize.NormalizePipeline": 100,
     "harvester.pipelines.dedupe.DedupePipeline": 200,
+    "harvester.pipelines.validate.ValidatePipeline": 300,
     "harvester.pipelines.output.JsonlWriterPipeline": 900,
 }
 EXTENSIONS = {
+    "harvester.middlewares.RedactSecrets": 0,  # before anything logs: no credentials in the log
     "harvester.extensions.RunReport": 500,
     "harvester.extensions.Progress": 510,
 }
 
-# Where datasets land. HARVESTER_OUTPUT_PATH (one file) wins over the default output/<source>/<UTC time>.jsonl.
+# Where datasets land. HARVESTER_OUTPUT_PATH (a one-off harvest into one file) replaces the run layout below.
 HARVESTER_OUTPUT_DIR = "output"
 HARVESTER_OUTPUT_PATH = ""
+# Runs (docs/scheduling.md): without HARVESTER_OUTPUT_PATH a run writes output/<source>/runs/<run id>.jsonl, a
+# manifest, and updates output/<source>/state.sqlite and dataset.jsonl. Incremental by default (only new and
+# changed records in the run file); HARVESTER_FULL puts every record there. HARVESTER_RESUME continues an
+# interrupted run of the same job. HARVESTER_RUN_ID fixes the run id (a file-safe name).
+HARVESTER_FULL = False
+HARVESTER_RESUME = False
+HARVESTER_RUN_ID = ""
 HARVESTER_PROGRESS_INTERVAL = 30.0  # seconds between progress log lines when stderr is not a terminal
 # A run fails (exit 1) when more than this share of its listing pages failed; any failed page is reported.
 HARVESTER_MAX_FAILED_PAGE_RATIO = 0.0

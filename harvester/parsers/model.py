@@ -45,6 +45,7 @@ class RawBlock:
     title: str | None
     summary: str | None
     node_id: str | None = None  # Drupal node id (current Wilson site), when shown
+    extra: tuple[tuple[str, str | None], ...] = ()  # (name, value) of a site profile's extra fields
 
 
 @dataclass(slots=True)
@@ -55,6 +56,7 @@ class ListingPage:
     blocks: list[RawBlock] = field(default_factory=list)
     counts: Counts | None = None
     missing: dict[str, int] = field(default_factory=dict)  # field name -> blocks without it
+    next_url: str | None = None  # the next page's link, for parsers that read one (profile next-link paging)
 
     def __post_init__(self) -> None:
         if not self.missing:

@@ -59,3 +59,16 @@ def _collect(element: etree._Element, parts: list[str], *, tail: bool = True) ->
         parts.append(" ")
     if tail and element.tail:
         parts.append(element.tail)
+
+
+def repair_mojibake(text: str | None) -> tuple[str | None, bool]:
+    """Undo mojibake (UTF-8 read as cp1252/latin-1: "â€™" → "’"); ``(text, whether it changed)``.
+
+    Only ``ftfy.fix_encoding``: curly quotes, dashes and diacritics that were right stay exactly as they are.
+    """
+    if not text or text.isascii():
+        return text, False
+    import ftfy
+
+    fixed = ftfy.fix_encoding(text)
+    return fixed, fixed != text

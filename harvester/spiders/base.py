@@ -4,7 +4,9 @@ A listing spider only navigates. It knows the site's search URLs and how to page
 each page to a pure parser (``harvester.parsers``) and yields one raw record per result block. Everything
 else — dates, titles, names, validation, output — happens in the item pipelines.
 
-To add a site, subclass :class:`ListingSpider` and provide:
+Most sites need no spider at all: a small TOML profile (``docs/profiles.md``, ``harvester/data/profiles/``)
+drives the generic :class:`~harvester.spiders.profile.ProfileSpider`. For a site a profile cannot describe,
+subclass :class:`ListingSpider` and provide:
 
 ``name``
     The source name; records carry it as ``source`` and land in ``output/<name>/``.
@@ -18,27 +20,65 @@ To add a site, subclass :class:`ListingSpider` and provide:
 
 Pagination: when the first page shows a count header ("11 - 20 of 183") every remaining page is
 scheduled at once, so they download concurrently; without one the spider walks to page N+1 until a page
-has no rows. ``max_pages`` caps the pages fetched. A page that fails (HTTP error, not a listing) is named
+has no rows. ``max_pages`` caps the pages fetched.
+
+Incremental runs: when the run's state store knows records and :meth:`ListingSpider.is_newest_first` says
+new records come first, pages are fetched one after another instead, and paging stops after the first page
+whose records are all known: a daily re-run of an unchanged search costs one page. The output pipeline gives
+the spider ``run_view`` (:class:`RunView`, read-only: the ids the state store knows, the pages an interrupted
+run finished). After parsing a page the spider sends :data:`page_parsed` with a :class:`PageSummary`; the run
+journals it once the page's records are through the pipelines, and a resumed run replays those summaries
+instead of fetching the pages again.
+
+A page that fails (HTTP error, not a listing) is named
 in the stats (``harvester/failed_pages``) and the run exits non-zero; a challenge page stops the run.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Iterator
-from typing import Any, ClassVar
+from collections.abc import AsyncIterator, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any, ClassVar, Protocol
+from urllib.parse import urlsplit
 
 import scrapy
-from scrapy.exceptions import CloseSpider
+from scrapy.exceptions import CloseSpider, DownloadCancelledError, IgnoreRequest
 from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
-from harvester.parsers import ChallengePageError, ListingPage, PageError
+from harvester.middlewares import RETRY_NOTE
+from harvester.parsers import ChallengePageError, Counts, ListingPage, PageError, RawBlock
+from harvester.records import record_id
 
 logger = logging.getLogger(__name__)
 
 CHALLENGE_REASON = "challenge_page"
+
+#: Signal sent after a listing page was parsed, before its records are yielded: ``summary=PageSummary``.
+page_parsed = object()
+
+
+@dataclass(frozen=True)
+class PageSummary:
+    """What a parsed page told navigation: enough to replay the paging decision without the page."""
+
+    page: int
+    url: str
+    blocks: int
+    fresh: bool = True  # shows a record the state store does not know (always True outside incremental runs)
+    counts: Counts | None = None
+
+
+class RunView(Protocol):
+    """The run as the spider sees it: reads only."""
+
+    incremental: bool  # the state store knows records: a newest-first search may stop early
+
+    def known(self, ids: Iterable[str]) -> set[str]: ...
+
+    def done_pages(self) -> list[PageSummary]: ...
 
 
 class SpiderArgumentError(ValueError):
@@ -64,6 +104,8 @@ class ListingSpider(scrapy.Spider):
     # Statuses that still reach the parser: bot protection answers 403/503 with a challenge page, which must be
     # reported as such rather than as a bare HTTP error.
     handle_httpstatus_list: ClassVar[list[int]] = [403, 503]
+    run_view: RunView | None = None  # set by the output pipeline (harvester.runs.Run)
+    arguments: ClassVar[dict[str, Any]] = {}  # the spider arguments as given (for the run's manifest)
 
     def __init__(self, *args: Any, max_pages: Any = None, **kwargs: Any) -> None:
         unknown = sorted(k for k in kwargs if not k.startswith("_") and k != "name")
@@ -74,9 +116,23 @@ class ListingSpider(scrapy.Spider):
         super().__init__(**kwargs)
         self.max_pages = positive_int(max_pages, "max_pages")
         self.start_url = self.build_start_url()
+        if urlsplit(self.start_url).username is not None:
+            raise SpiderArgumentError(
+                "the start URL must not carry credentials (user:password@host): they would end up in logs "
+                "and in every record's listing_url"
+            )
         self._pages_scheduled: set[int] = set()
         self._expected_last: int | None = None
+        self._row_signatures: dict[tuple[str | None, ...], int] = {}  # a page's rows -> the page that had them
+        self._count_mismatches = 0
+        self._sequential = False
         self.failed_pages: list[dict[str, str]] = []
+
+    @classmethod
+    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> ListingSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.arguments = {k: v for k, v in kwargs.items() if not k.startswith("_") and v is not None}
+        return spider
 
     # --- what a site provides ---------------------------------------------------------------------------------
 
@@ -96,11 +152,38 @@ class ListingSpider(scrapy.Spider):
         """The number of a search's first page (0 where pages count from zero)."""
         return 0
 
+    def is_newest_first(self) -> bool:
+        """Whether new records appear at the top of this search, so that a page of known records ends what
+        is new. False (page through everything) unless the site says so."""
+        return False
+
+    def job_arguments(self) -> dict[str, Any]:
+        """What identifies this crawl's job: an interrupted run is resumed only with the same values."""
+        return {"start_url": self.start_url, "max_pages": self.max_pages}
+
     # --- navigation -------------------------------------------------------------------------------------------
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
+        view = self.run_view
+        self._sequential = bool(view is not None and view.incremental and self.is_newest_first())
+        if self._sequential:
+            logger.info("incremental run of a newest-first search: paging stops at the first page of known records")
+        done = view.done_pages() if view is not None else []
+        stats = self.crawler.stats
+        for summary in done:  # pages an interrupted run finished: replayed, not fetched again
+            self._pages_scheduled.add(summary.page)
+            stats.inc_value("harvester/pages_resumed")
+            stats.inc_value("harvester/pages_parsed")
+            stats.inc_value("harvester/blocks", summary.blocks)
         first = self.page_number(self.start_url)
-        yield self._page_request(self.start_url, first)
+        if first not in self._pages_scheduled:
+            yield self._page_request(self.start_url, first)
+        for summary in done:
+            blocks = [RawBlock(i + 1, None, None, None, None) for i in range(summary.blocks)]
+            for request in self._next_pages(
+                summary.url, summary.page, ListingPage("journal", blocks, summary.counts), fresh=summary.fresh
+            ):
+                yield request
 
     def _page_request(self, url: str, page: int) -> scrapy.Request:
         self._pages_scheduled.add(page)
@@ -119,18 +202,33 @@ class ListingSpider(scrapy.Spider):
             self._fail(response.url, f"challenge page (HTTP {response.status}): {error}")
             raise CloseSpider(CHALLENGE_REASON) from error
         except PageError as error:
-            self._fail(response.url, f"HTTP {response.status}: {error}")
+            self._fail(response.url, f"HTTP {response.status}: {error}{_attempts_note(response.request)}")
             return
         if response.status >= 400:
             self._fail(response.url, f"HTTP {response.status} with a listing body; its rows were kept")
+        if listing.blocks:
+            signature = tuple(block.url or block.title for block in listing.blocks)
+            first_seen = self._row_signatures.setdefault(signature, page)
+            if first_seen != page:
+                # The site served another page's rows (a pagination loop): walking on would never end, and the
+                # rows this page should have shown are missing.
+                stats.inc_value("harvester/repeated_pages")
+                self._fail(response.url, f"repeats the rows of page {first_seen}: the site's pagination loops")
+                return
         stats.inc_value("harvester/pages_parsed")
         stats.inc_value("harvester/blocks", len(listing.blocks))
         for name, missing in listing.missing.items():
             stats.inc_value(f"harvester/missing/{name}", missing)
-        yield from self._next_pages(response.url, page, listing)
+        fresh = True
+        if self._sequential and self.run_view is not None:
+            ids = {i for i in (record_id(self.name, block.url) for block in listing.blocks) if i}
+            fresh = bool(ids - self.run_view.known(ids))
+        summary = PageSummary(page, response.url, len(listing.blocks), fresh, listing.counts)
+        self.crawler.signals.send_catch_log(signal=page_parsed, summary=summary)
+        yield from self._next_pages(response.url, page, listing, fresh=fresh)
         offset = self._offset(page, listing)
         for block in listing.blocks:
-            yield {
+            item = {
                 "source": self.name,
                 "url": block.url,
                 "listing_url": response.url,
@@ -141,25 +239,64 @@ class ListingSpider(scrapy.Spider):
                 "title": block.title,
                 "summary": block.summary,
             }
+            yield self.extend_item(item, block)
+
+    def extend_item(self, item: dict[str, Any], block: RawBlock) -> dict[str, Any]:
+        """A subclass may add to a block's raw item here (a site profile adds its id and date hints)."""
+        return item
 
     def _offset(self, page: int, listing: ListingPage) -> int:
         if listing.counts is not None and listing.counts.first > 0:
             return listing.counts.first - 1
         return (page - self.first_page()) * self.page_size
 
-    def _next_pages(self, url: str, page: int, listing: ListingPage) -> Iterator[scrapy.Request]:
+    def _next_pages(
+        self, url: str, page: int, listing: ListingPage, *, fresh: bool = True
+    ) -> Iterator[scrapy.Request]:
+        """The pages to fetch after this one. Sequential (incremental) runs: only page + 1, and only after a
+        page that showed something new (``fresh``)."""
         counts = listing.counts
+        if counts is not None and listing.blocks and counts.per_page != len(listing.blocks):
+            self._count_mismatches += 1
+            self.crawler.stats.inc_value("harvester/count_mismatch")
+            logger.warning(
+                "%s: the count header says %d - %d of %d but the page has %d rows: the total is not trusted, "
+                "pages past it are fetched until one is empty", url, counts.first, counts.last, counts.total,
+                len(listing.blocks),
+            )
         if counts is not None and counts.total > 0 and self._expected_last is None and listing.blocks:
             per_page = max(counts.per_page, 1)
             self._expected_last = page + (counts.total - counts.first) // per_page
             self.crawler.stats.set_value(
                 "harvester/pages_expected", self._expected_last - self.page_number(self.start_url) + 1
             )
-            for next_page in range(page + 1, self._expected_last + 1):
-                if self._may_fetch(next_page):
+            last = min(self._expected_last, page + 1) if self._sequential else self._expected_last
+            for next_page in range(page + 1, last + 1):
+                if fresh and self._may_fetch(next_page):
                     yield self._page_request(self.with_page(url, next_page), next_page)
-        elif counts is None and listing.blocks and self._may_fetch(page + 1):
+        elif (
+            listing.blocks
+            and fresh
+            # no count header: walk on; a sequential run that read the count on an earlier page: the next one
+            and (counts is None or (self._sequential and page < (self._expected_last or 0)))
+            and self._may_fetch(page + 1)
+        ):
             yield self._page_request(self.with_page(url, page + 1), page + 1)
+        if (
+            listing.blocks
+            and fresh
+            and counts is not None
+            and self._expected_last is not None
+            and page >= self._expected_last
+            and (self._count_mismatches or len(listing.blocks) >= self.page_size)
+            and self._may_fetch(page + 1)
+        ):
+            # The last promised page is full, or a count header was wrong: make sure the next page is empty.
+            self.crawler.stats.inc_value("harvester/pages_past_count")
+            yield self._page_request(self.with_page(url, page + 1), page + 1)
+        if listing.blocks and not fresh:
+            self.crawler.stats.set_value("harvester/stopped_at_known_page", page)
+            logger.info("%s shows only known records: no further pages in this incremental run", url)
         if not listing.blocks and self._expected_last is not None and page <= self._expected_last:
             self.crawler.stats.inc_value("harvester/short_pages")
             logger.warning("%s has no rows although the count header promised pages up to %d: the result set "
@@ -177,12 +314,28 @@ class ListingSpider(scrapy.Spider):
         request = failure.request  # type: ignore[attr-defined]
         if failure.check(HttpError):
             reason = f"HTTP {failure.value.response.status}"
+        elif failure.check(IgnoreRequest) and "robots.txt" in failure.getErrorMessage():
+            self.crawler.stats.inc_value("harvester/robots_forbidden")
+            reason = "forbidden by the site's robots.txt (ROBOTSTXT_OBEY): not fetched"
+        elif failure.check(DownloadCancelledError) and "max size" in failure.getErrorMessage():
+            reason = f"page larger than DOWNLOAD_MAXSIZE, download cancelled ({failure.getErrorMessage()})"
         else:
             reason = f"{failure.type.__name__}: {failure.getErrorMessage()}"
-        self._fail(request.url, reason)
+        self._fail(request.url, f"{reason}{_attempts_note(request)}")
 
     def _fail(self, url: str, reason: str) -> None:
         self.failed_pages.append({"url": url, "reason": reason})
         self.crawler.stats.inc_value("harvester/failed_pages")
         self.crawler.stats.set_value("harvester/failed_page_list", list(self.failed_pages))
         logger.error("page failed: %s: %s", url, reason)
+
+
+def _attempts_note(request: scrapy.Request | None) -> str:
+    """"; <why retries stopped>" for a page that was retried (or not retried on purpose), else ""."""
+    if request is None:
+        return ""
+    note = request.meta.get(RETRY_NOTE)
+    if note:
+        return f"; {note}"
+    attempts = request.meta.get("retry_times", 0) + 1
+    return f"; gave up after {attempts} attempts" if attempts > 1 else ""

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 from parsel import Selector
 from scrapy.crawler import Crawler
 from scrapy.http import Response
 
 from harvester.parsers import ListingPage
-from harvester.parsers.wilson import parse_old_wilson_listing, parse_wilson_listing
+from harvester.parsers.profile import parse_with_profile
+from harvester.profiles import Profile, load_profile
 from harvester.sites import wilson as grammar
 from harvester.spiders.base import ListingSpider, SpiderArgumentError, positive_int
 
@@ -83,10 +86,14 @@ class WilsonSpider(ListingSpider):
         return super().from_crawler(crawler, *args, **kwargs)
 
     def parse_page(self, response: Response) -> ListingPage:
+        """Selectors from the site's profiles (``data/profiles/wilson.toml``, ``wilson-old.toml``); the URL
+        grammar stays in ``harvester.sites.wilson``."""
         selector = Selector(text=response.text, base_url=response.url)
-        if grammar.is_old_search(response.url):
-            return parse_old_wilson_listing(selector, response.url)
-        return parse_wilson_listing(selector, response.url)
+        return parse_with_profile(selector, self.profile_for(response.url), response.url)
+
+    @staticmethod
+    def profile_for(url: str) -> Profile:
+        return _profile("wilson-old" if grammar.is_old_search(url) else "wilson")
 
     def page_number(self, url: str) -> int:
         return grammar.page_number(url)
@@ -96,3 +103,16 @@ class WilsonSpider(ListingSpider):
 
     def first_page(self) -> int:
         return grammar.first_page(self.start_url)
+
+    def is_newest_first(self) -> bool:
+        """New uploads come first in the site's default order (``sort=uploaded``). Not with ``sort=date``
+        (newest *document* date first): a new upload of a 1950 document lands mid-list, past the stop."""
+        if grammar.is_old_search(self.start_url):
+            return False
+        sort = dict(parse_qsl(urlsplit(self.start_url).query)).get("sort_bef_combine")
+        return sort in (None, grammar.SORTS["uploaded"])
+
+
+@functools.cache
+def _profile(name: str) -> Profile:
+    return load_profile(name)

@@ -1,0 +1,192 @@
+"""The state store: every record a source has ever yielded, in one SQLite file (``output/<source>/state.sqlite``).
+
+It remembers each record's id, a hash of its content, when it was first and last seen, and its latest
+version. Incremental runs classify records against it (new, changed, unchanged); the spider reads it to stop
+paging a newest-first listing at the first page of known records; ``dataset.jsonl`` is exported from it.
+
+Only a run's finish writes here (one transaction, after a successful run), so a killed or failed run leaves
+the store as it was and a resumed run classifies its records exactly as the uninterrupted run would have.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+import tempfile
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+STORE_FORMAT = "1"
+
+# The fields whose change makes a record "changed": what the archive says about the document. Where it
+# showed up (page, position, listing_url), when it was crawled, the host in its URL and the contract version
+# are not content.
+CONTENT_FIELDS = (
+    "node_id",
+    "title",
+    "summary",
+    "date_raw",
+    "date",
+    "date_precision",
+    "date_end",
+    "date_approximate",
+    "doc_type",
+    "doc_number",
+    "people",
+    "organisations",
+)
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS records (
+    id TEXT PRIMARY KEY,
+    hash TEXT NOT NULL,
+    first_seen TEXT NOT NULL,
+    last_seen TEXT NOT NULL,
+    record TEXT NOT NULL
+);
+"""
+
+
+class StateError(Exception):
+    """A state file that cannot be used (damaged, not a harvester store, unwritable): one line, exit 2."""
+
+
+def content_hash(record: dict[str, Any]) -> str:
+    content = {name: record.get(name) for name in CONTENT_FIELDS}
+    blob = json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
+    """A connection with the settings every harvester SQLite file uses (WAL, autocommit, a busy timeout)."""
+    if readonly:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None, timeout=30)
+    else:
+        conn = sqlite3.connect(path, isolation_level=None, timeout=30)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+    return conn
+
+
+class StateStore:
+    def __init__(self, path: Path, conn: sqlite3.Connection) -> None:
+        self.path = path
+        self.conn = conn
+
+    @classmethod
+    def open(cls, path: Path, *, create: bool = True) -> StateStore:
+        """Open (and with ``create``, make) the store; :class:`StateError` when it is damaged or foreign."""
+        path = Path(path)
+        if not path.exists() and not create:
+            raise StateError(f"{path}: no state store")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            conn = connect(path)
+        except OSError as error:
+            raise StateError(f"{path}: cannot open the state store: {error}") from None
+        except sqlite3.Error as error:
+            raise StateError(f"{path}: the state store is damaged or not SQLite ({error})") from None
+        try:
+            check = conn.execute("PRAGMA quick_check").fetchone()
+            if check is None or check[0] != "ok":
+                raise StateError(f"{path}: the state store is damaged ({check[0] if check else 'no answer'})")
+            tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            if tables and not {"meta", "records"} <= tables:
+                raise StateError(f"{path}: not a harvester state store (tables: {', '.join(sorted(tables))})")
+            conn.executescript(_SCHEMA)
+            row = conn.execute("SELECT value FROM meta WHERE key='format'").fetchone()
+            if row is None:
+                conn.execute("INSERT INTO meta(key, value) VALUES ('format', ?)", (STORE_FORMAT,))
+            elif row[0] != STORE_FORMAT:
+                raise StateError(f"{path}: state store format {row[0]!r}, this harvester reads {STORE_FORMAT!r}")
+        except sqlite3.Error as error:
+            conn.close()
+            raise StateError(f"{path}: the state store is damaged or not SQLite ({error})") from None
+        except StateError:
+            conn.close()
+            raise
+        return cls(path, conn)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __len__(self) -> int:
+        return int(self.conn.execute("SELECT COUNT(*) FROM records").fetchone()[0])
+
+    def hashes(self, ids: Iterable[str]) -> dict[str, str]:
+        """The stored content hash of each of ``ids`` that the store knows."""
+        wanted = list(dict.fromkeys(ids))
+        out: dict[str, str] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            out.update(self.conn.execute(f"SELECT id, hash FROM records WHERE id IN ({marks})", chunk))  # noqa: S608
+        return out
+
+    def known(self, ids: Iterable[str]) -> set[str]:
+        return set(self.hashes(ids))
+
+    def commit(self, rows: Iterable[tuple[str, str, str, str]]) -> int:
+        """Record a run's records in one transaction: ``(id, hash, record_json, seen_at)`` each.
+
+        Idempotent: committing the same rows again changes nothing (a run killed after this step and resumed
+        commits again)."""
+        count = 0
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            for record_id, digest, record_json, seen_at in rows:
+                self.conn.execute(
+                    "INSERT INTO records(id, hash, first_seen, last_seen, record) VALUES (?, ?, ?, ?, ?) "
+                    "ON CONFLICT(id) DO UPDATE SET hash=excluded.hash, record=excluded.record, "
+                    "last_seen=max(last_seen, excluded.last_seen), first_seen=min(first_seen, excluded.first_seen)",
+                    (record_id, digest, seen_at, seen_at, record_json),
+                )
+                count += 1
+            self.conn.execute("COMMIT")
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        return count
+
+    def dataset(self) -> Iterator[dict[str, Any]]:
+        """Every record's latest version with ``first_seen`` and ``last_seen``, in id order."""
+        for record_json, first_seen, last_seen in self.conn.execute(
+            "SELECT record, first_seen, last_seen FROM records ORDER BY id"
+        ):
+            record = json.loads(record_json)
+            record["first_seen"] = first_seen
+            record["last_seen"] = last_seen
+            yield record
+
+    def export(self, path: Path) -> int:
+        """Rewrite ``path`` (the consolidated dataset) atomically from the store; the number of lines."""
+        return write_jsonl_atomically(path, self.dataset())
+
+
+def dumps(obj: Any) -> str:
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+
+
+def write_jsonl_atomically(path: Path, records: Iterable[dict[str, Any]]) -> int:
+    """Write under a temporary name beside ``path``, fsync, then rename: readers see the old file or the new
+    one, never half of one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    count = 0
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            for record in records:
+                handle.write(dumps(record))
+                handle.write("\n")
+                count += 1
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return count
