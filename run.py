@@ -46,13 +46,17 @@ def ensure_venv() -> None:
         venv.EnvBuilder(with_pip=True, clear=False).create(VENV)
     print("run.py: installing pinned dependencies (constraints.txt)", file=sys.stderr)
     pip = [str(PYTHON), "-m", "pip", "--disable-pip-version-check", "--quiet"]
-    subprocess.run([*pip, "install", "--constraint", "constraints.txt", "pip"], check=True, cwd=ROOT)
-    subprocess.run(
-        [*pip, "install", "--constraint", "constraints.txt", "--editable", f".[{EXTRAS}]"],
-        check=True,
-        cwd=ROOT,
-    )
+    _quietly([*pip, "install", "--constraint", "constraints.txt", "pip"])
+    _quietly([*pip, "install", "--constraint", "constraints.txt", "--editable", f".[{EXTRAS}]"])
     STAMP.write_text(wanted + "\n")
+
+
+def _quietly(cmd: list[str]) -> None:
+    """Run an install step; show its output only when it fails (build back-ends are chatty)."""
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+    if proc.returncode:
+        sys.stderr.write(proc.stdout + proc.stderr)
+        sys.exit(f"run.py: {' '.join(cmd[3:6])} failed (exit {proc.returncode}); see above")
 
 
 def run(cmd: list[str]) -> int:
