@@ -20,7 +20,10 @@ subclass :class:`ListingSpider` and provide:
 
 Pagination: when the first page shows a count header ("11 - 20 of 183") every remaining page is
 scheduled at once, so they download concurrently; without one the spider walks to page N+1 until a page
-has no rows. ``max_pages`` caps the pages fetched.
+has no rows. ``max_pages`` caps the pages fetched. A count header that disagrees with its page's rows is not
+trusted (pages past its total are fetched until one is empty), a full last page is followed by one more
+request, and a page that repeats an earlier page's rows (a pagination loop) is a failed page and ends the walk
+(``docs/reliability.md``).
 
 Incremental runs: when the run's state store knows records and :meth:`ListingSpider.is_newest_first` says
 new records come first, pages are fetched one after another instead, and paging stops after the first page
