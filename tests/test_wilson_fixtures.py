@@ -108,3 +108,24 @@ def test_old_list_parser_rejects_a_current_page():
     html = (WILSON_SITE / "search-mao-zedong-page-0.html").read_text(encoding="utf-8")
     with pytest.raises(NotAListingError):
         parse_old_wilson_listing(Selector(text=html), BASE)
+
+
+@pytest.mark.parametrize(
+    "markup",
+    [
+        '<div class="results"><span>11</span> - <span>20</span> of <span>21</span></div>',
+        "<p>Displaying 11 - 20 of 21 results</p>",
+        "<div><strong>11 - 20</strong> of 21</div>",
+    ],
+)
+def test_count_header_split_over_elements(markup):
+    """The real header's markup was never seen: the count is found by its text, however it is wrapped."""
+    from harvester.parsers.profile import parse_with_profile
+    from harvester.profiles import load_profile
+
+    html = (WILSON_SITE / "search-mao-zedong-page-1.html").read_text(encoding="utf-8")
+    first, _, rest = html.partition("11 - 20 of 21")
+    assert rest, "fixture changed: no count header"
+    page_html = first.rsplit("<", 1)[0] + markup + "<" + rest.split("<", 2)[2]
+    assert parse_wilson_listing(Selector(text=page_html), BASE).counts == Counts(11, 20, 21)
+    assert parse_with_profile(Selector(text=page_html), load_profile("wilson"), BASE).counts == Counts(11, 20, 21)

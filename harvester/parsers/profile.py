@@ -20,6 +20,7 @@ from urllib.parse import urljoin
 from lxml import etree
 from parsel import Selector
 
+from harvester.parsers.counts import find_counts
 from harvester.parsers.detect import raise_if_challenge
 from harvester.parsers.model import Counts, ListingPage, NotAListingError, RawBlock
 from harvester.parsers.text import clean, element_text
@@ -170,16 +171,7 @@ def _text(match: object, attr: str | None) -> str | None:
 
 def read_counts(root: etree._Element, count: Count) -> Counts | None:
     """The first "first - last of total" header in short text nodes (never a long summary)."""
-    for node in count.nodes.xpath(root):
-        text = element_text(node) if isinstance(node, etree._Element) else str(node)
-        if not text or len(text) > count.max_length:
-            continue
-        match = count.regex.search(text)
-        if match:
-            first, last, total = (int(match.group(g).replace(",", "")) for g in ("first", "last", "total"))
-            if first <= last <= total or (first, last, total) == (0, 0, 0):
-                return Counts(first, last, total)
-    return None
+    return find_counts(count.nodes.xpath(root), count.regex, count.max_length)
 
 
 def _looks_empty(root: etree._Element, empty: Empty | None) -> bool:

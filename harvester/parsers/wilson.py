@@ -13,6 +13,7 @@ from urllib.parse import urljoin
 from lxml import etree
 from parsel import Selector
 
+from harvester.parsers.counts import find_counts
 from harvester.parsers.detect import raise_if_challenge, raise_if_wilson_document
 from harvester.parsers.model import Counts, ListingPage, NotAListingError, RawBlock
 from harvester.parsers.text import clean, element_text
@@ -52,16 +53,8 @@ _DATE_LIKE = re.compile(
 
 
 def parse_counts(selector: Selector) -> Counts | None:
-    """Read "1 - 10 of 21" from outside the results table (short text nodes only, never a summary)."""
-    for node in _COUNT_NODES_X(selector.root):
-        if len(node) > 120:
-            continue
-        match = _COUNT_TEXT.search(node)
-        if match:
-            first, last, total = (int(g.replace(",", "")) for g in match.groups())
-            if first <= last <= total or (first, last, total) == (0, 0, 0):
-                return Counts(first, last, total)
-    return None
+    """Read "1 - 10 of 21" from outside the results table (short text, never a summary)."""
+    return find_counts(_COUNT_NODES_X(selector.root), _COUNT_TEXT)
 
 
 def looks_empty_listing(selector: Selector) -> bool:
