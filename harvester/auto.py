@@ -662,7 +662,10 @@ class _Extractor:
             for i in range(info.start, info.end):
                 link = doc.seg_link[i]
                 if link >= 0 and doc.seg_text[i] and doc.seg_text[i].strip() and doc.seg_text[i].strip() in title:
-                    if _is_title_text(self._element_text(link)):
+                    link_text = self._element_text(link)
+                    # a link holding the whole title is the title's, even when its words are generic
+                    # ("April 21, 2022 Meeting Minutes and Agenda")
+                    if _is_title_text(link_text) or link_text == " ".join(title.split()):
                         title_link = link
                     break
         url_el = title_link

@@ -75,7 +75,7 @@ def _in_pager(el: etree._Element) -> bool:
     for _ in range(6):
         if node is None:
             return False
-        marks = f"{node.get('class') or ''} {node.get('id') or ''} {node.get('role') or ''} {node.get('aria-label') or ''}"
+        marks = " ".join(node.get(name) or "" for name in ("class", "id", "role", "aria-label"))
         if _PAGER_WORDS.search(marks):
             return True
         node = node.getparent()

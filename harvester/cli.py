@@ -1,4 +1,4 @@
-"""The ``harvester`` command: crawl, parse, serve, demo, names.
+"""The ``harvester`` command: crawl, parse, serve, demo, names, profile (--suggest), score.
 
 Exit codes: 0 success; 1 the run failed (no records, a challenge page, failed pages, errors); 2 bad usage or
 bad input (unknown spider, facet or sort, a missing file, a file that is not a listing, a damaged state store
@@ -166,7 +166,11 @@ def cmd_crawl(args: argparse.Namespace) -> int:
             raise UsageError(f"-a expects NAME=VALUE, got {pair!r}")
         spider_args[name] = value
     spider = args.spider
-    if args.profile or args.param:  # a site profile: the generic spider, with the profile's parameters
+    if getattr(args, "auto", None):  # zero-config: the auto spider on any listing URL (docs/auto.md)
+        if spider is not None or args.profile or args.param or args.start_url:
+            raise UsageError("--auto URL replaces a spider, --profile and --start-url: give one of them")
+        spider, spider_args["start_url"] = "auto", args.auto
+    elif args.profile or args.param:  # a site profile: the generic spider, with the profile's parameters
         if not args.profile:
             raise UsageError("--param needs --profile FILE.toml")
         if spider not in (None, "profile"):
@@ -186,6 +190,8 @@ def cmd_crawl(args: argparse.Namespace) -> int:
 
 
 def cmd_parse(args: argparse.Namespace) -> int:
+    if getattr(args, "auto", False):
+        return cmd_parse_auto(args)
     from harvester.parsers import PageError
     from harvester.parsers.listing import parse_listing_file
     from harvester.records import build_record
@@ -236,6 +242,95 @@ def cmd_parse(args: argparse.Namespace) -> int:
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
     out.flush()
     return 0
+
+
+# --- zero-config mode: parse --auto, profile --suggest, score (docs/auto.md) --------------------------------
+
+
+def _saved_page(name: str) -> Path:
+    path = Path(name)
+    if not path.exists():
+        raise UsageError(f"{path}: no such file")
+    if path.is_dir():
+        raise UsageError(f"{path}: is a directory, not a saved listing page")
+    return path
+
+
+def cmd_parse_auto(args: argparse.Namespace) -> int:
+    """Records of the blocks the auto extractor finds; its confidence and choice on stderr, one line a page."""
+    from parsel import Selector
+
+    from harvester.auto import extract_blocks
+    from harvester.autopager import home_host, source_name
+    from harvester.parsers import PageError
+    from harvester.parsers.listing import decode
+    from harvester.records import build_record
+
+    if args.profile:
+        raise UsageError("give --auto or --profile, not both")
+    for name in args.files:
+        path = _saved_page(name)
+        try:
+            selector = Selector(text=decode(path.read_bytes()), base_url=args.base_url)
+            result = extract_blocks(selector, args.base_url)
+        except PageError as error:
+            raise UsageError(f"{path}: not a listing: {error}") from None
+        except UnicodeDecodeError as error:
+            raise UsageError(f"{path}: not text in any known encoding ({error.reason})") from None
+        host = home_host(selector)
+        source = args.source or source_name(args.base_url or (f"//{host}/" if host else None))
+        print(f"harvester: auto: {path}: {len(result.blocks)} blocks, confidence {result.confidence:.2f}, "
+              f"{result.layout}: {result.block_signature} in {result.container_path}", file=sys.stderr)  # fmt: skip
+        for block in result.blocks:
+            raw = {
+                "source": source, "url": block.url, "listing_url": args.base_url, "page": None,
+                "position": block.position, "node_id": None, "date_raw": block.date_text, "title": block.title,
+                "summary": block.summary,
+            }  # fmt: skip
+            record = build_record(raw, crawled_at=None)
+            record.pop("_date_error", None)
+            sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
+    sys.stdout.flush()
+    return 0
+
+
+def cmd_profile(args: argparse.Namespace) -> int:
+    from harvester.parsers import PageError
+    from harvester.suggest import SuggestError, suggest_file
+
+    path = _saved_page(args.suggest)
+    try:
+        draft = suggest_file(path, base_url=args.base_url, name=args.name)
+    except (PageError, SuggestError) as error:
+        raise UsageError(f"{path}: {error}") from None
+    if args.output:
+        _check_output(Path(args.output))
+        Path(args.output).write_text(draft.text, encoding="utf-8")
+    else:
+        sys.stdout.write(draft.text)
+    where = f" to {args.output}" if args.output else ""
+    print(f"harvester: profile {draft.name}: draft written{where}; it selects {draft.selected} blocks and gives back "
+          f"{draft.reproduced} of auto mode's {draft.auto_blocks} (date, title) records on this page; "
+          f"{len(draft.notes)} point(s) to review (see its comments)", file=sys.stderr)  # fmt: skip
+    return 0
+
+
+def cmd_score(args: argparse.Namespace) -> int:
+    from harvester import scoring
+
+    annotations = Path(args.annotations) if args.annotations else scoring.DEFAULT_ANNOTATIONS
+    pages = Path(args.pages) if args.pages else scoring.DEFAULT_PAGES
+    if not annotations.is_file():
+        raise UsageError(f"{annotations}: no such annotation file")
+    if not pages.is_dir():
+        raise UsageError(f"{pages}: pages directory not found (give --pages DIR: the saved pages the annotations name)")
+    argv = ["--annotations", str(annotations), "--pages", str(pages)]
+    argv += ["--json", str(args.json)] if args.json else []
+    argv += ["--details"] if args.details else []
+    try:
+        return scoring.main(argv)
+    except (ValueError, KeyError) as error:  # JSON that is not an annotation file
+        raise UsageError(f"{annotations}: not an annotation file ({type(error).__name__}: {error})") from None
 
 
 # --- serve and demo -----------------------------------------------------------------------------------------
@@ -337,6 +432,7 @@ def build_parser() -> argparse.ArgumentParser:
     crawl = sub.add_parser("crawl", help="crawl a search to its last page and write JSONL")
     crawl.add_argument("spider", nargs="?", help="the site's spider: wilson (omit it with --profile)")
     crawl.add_argument("--profile", metavar="FILE.toml", help="a site profile (a file or a packaged name)")
+    crawl.add_argument("--auto", metavar="URL", help="zero-config: any listing URL, read by the auto extractor")
     crawl.add_argument("--param", action="append", metavar="NAME=VALUE", help="a parameter the profile declares")
     crawl.add_argument("--query", help="full-text query")
     for facet in ("people", "places", "topics", "languages"):
@@ -352,6 +448,7 @@ def build_parser() -> argparse.ArgumentParser:
     parse.add_argument("files", nargs="+", metavar="FILE")
     parse.add_argument("--base-url", help="the page's URL, to make links absolute")
     parse.add_argument("--profile", metavar="FILE.toml", help="read the pages with a site profile (docs/profiles.md)")
+    parse.add_argument("--auto", action="store_true", help="zero-config: find the result blocks (docs/auto.md)")
     parse.add_argument("--source", help="source name for the records (default: the profile's name, else wilson)")
     parse.set_defaults(handler=cmd_parse)
 
@@ -373,6 +470,20 @@ def build_parser() -> argparse.ArgumentParser:
     names = sub.add_parser("names", help="list the unresolved names in a JSONL dataset, most frequent first")
     names.add_argument("file")
     names.set_defaults(handler=cmd_names)
+
+    profile = sub.add_parser("profile", help="draft a site profile from a saved listing page (auto mode)")
+    profile.add_argument("--suggest", metavar="FILE", required=True, help="the saved listing page")
+    profile.add_argument("--base-url", help="the page's URL (links, start URL; else its canonical URL)")
+    profile.add_argument("--name", help="the profile's name (default: from the host)")
+    profile.add_argument("-o", "--output", metavar="OUT.toml", help="write the draft here (default: stdout)")
+    profile.set_defaults(handler=cmd_profile)
+
+    score = sub.add_parser("score", help="score auto mode against annotated real pages (harvester.scoring)")
+    score.add_argument("--annotations", metavar="FILE", help="annotation JSON (default: the development set)")
+    score.add_argument("--pages", metavar="DIR", help="the saved pages (default: ../shared/realworld/city-scrapers)")
+    score.add_argument("--json", type=Path, metavar="OUT", help="also write the figures as JSON")
+    score.add_argument("--details", action="store_true", help="list misses and false positives per page")
+    score.set_defaults(handler=cmd_score)
     return parser
 
 
