@@ -90,13 +90,13 @@ class Progress:
             self.stream.write("\n")
             self.stream.flush()
 
-    def line(self) -> str:
+    def line(self, now: float | None = None) -> str:
         stats = self.crawler.stats
         done = int(stats.get_value("harvester/pages_parsed", 0)) + int(stats.get_value("harvester/failed_pages", 0))
         expected = stats.get_value("harvester/pages_expected")
-        records = stats.get_value("harvester/records", 0)
+        records = stats.get_value("item_scraped_count", 0)  # records through every pipeline so far
         errors = stats.get_value("harvester/failed_pages", 0)
-        elapsed = time.monotonic() - self.started
+        elapsed = (time.monotonic() if now is None else now) - self.started
         pages = f"{done}/{expected}" if expected else f"{done}/?"
         eta = ""
         if expected and done:
