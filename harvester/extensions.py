@@ -18,11 +18,29 @@ logger = logging.getLogger(__name__)
 _LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
+#: Scrapy's per-page and per-item DEBUG messages ("Crawled (200) ...", "Scraped from ...").
+_CHATTY_LOGGERS = ("scrapy.core.engine", "scrapy.core.scraper")
+
+
+def skip_unshown_debug(log_level: Any) -> None:
+    """Scrapy leaves the root logger at NOTSET and filters by LOG_LEVEL in its handler, so every DEBUG message
+    is built into a LogRecord and then thrown away: 11 a page here. Above DEBUG, let the two chatty loggers
+    drop them before that (what is shown does not change)."""
+    level = logging.getLevelName(str(log_level).upper()) if not isinstance(log_level, int) else log_level
+    if not isinstance(level, int) or level <= logging.DEBUG:
+        return
+    for name in _CHATTY_LOGGERS:
+        chatty = logging.getLogger(name)
+        if chatty.level == logging.NOTSET:
+            chatty.setLevel(min(level, logging.INFO))
+
+
 class RunReport:
     """Store the outcome in the stats (``harvester/exit_code``) and log the one-line summary."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
+        skip_unshown_debug(crawler.settings.get("LOG_LEVEL", "DEBUG"))
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 

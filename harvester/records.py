@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from harvester.normalize.dates import NormalizedDate, normalize_date
 from harvester.normalize.names import Registry, default_registry, people_and_organisations
 from harvester.normalize.titles import parse_title
+from harvester.parsers.text import repair_mojibake
 from harvester.profiles import date_from_formats
 
 SCHEMA_VERSION = "1.0.0"
@@ -43,6 +44,25 @@ FIELDS = (
     "organisations",
     "crawled_at",
 )
+
+
+#: The raw text fields that mojibake repair looks at.
+TEXT_FIELDS = ("title", "summary", "date_raw")
+
+
+def repair_fields(raw: Mapping[str, Any]) -> tuple[dict[str, Any], list[str], list[str]]:
+    """Mojibake repair of a raw item's text fields: ``(repaired copy, fields repaired, fields still holding
+    U+FFFD)``. Pure; :func:`harvester.pipelines.normalize.repair_text` counts and logs what it found."""
+    repaired, unreadable = [], []
+    out = dict(raw)
+    for name in TEXT_FIELDS:
+        fixed, changed = repair_mojibake(out.get(name))
+        if changed:
+            out[name] = fixed
+            repaired.append(name)
+        if fixed and "\ufffd" in fixed:
+            unreadable.append(name)
+    return out, repaired, unreadable
 
 
 def record_id(source: str, url: str | None) -> str | None:

@@ -14,8 +14,9 @@ and nothing else: no state, no dataset, no run history; its journal lives beside
 
 Why a journal of our own rather than Scrapy's JOBDIR: Scrapy persists its request queue index only when it
 closes cleanly, so after ``kill -9`` a JOBDIR can hold fingerprints of pages never parsed (they would be
-skipped: records lost). The journal is SQLite, committed per record: every record that passed the pipelines
-is staged there (the run's dedupe set), and a page is marked done only after all its records were staged. A
+skipped: records lost). The journal is SQLite: every record that passed the pipelines is staged there (the
+run's dedupe set), and a page is marked done only after all its records were staged, in the same commit (one
+commit a page, not one a record: a kill loses only staged records of pages not marked done). A
 resume skips done pages, re-fetches the rest, and drops records already staged: none lost, none twice. The
 run file is written from the journal when the run ends, under a temporary name, then renamed.
 """
@@ -43,7 +44,15 @@ from harvester import __version__
 from harvester.parsers import Counts
 from harvester.records import FIELDS, SCHEMA_VERSION
 from harvester.spiders.base import PageSummary
-from harvester.state import StateError, StateStore, connect, content_hash, dumps, write_jsonl_atomically
+from harvester.state import (
+    StateError,
+    StateStore,
+    connect,
+    content_hash,
+    dumps,
+    write_jsonl_atomically,
+    write_lines_atomically,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -200,11 +209,21 @@ CREATE TABLE invalid (
 
 
 class Journal:
-    """The job dir's SQLite file: the run's identity, its done pages, its staged and quarantined records."""
+    """The job dir's SQLite file: the run's identity, its done pages, its staged and quarantined records.
+
+    Writes are grouped: staged and quarantined records go into an open transaction that the next page-done
+    mark commits (one commit a page instead of one a record), or :meth:`commit` / :meth:`close`, or every
+    :attr:`MAX_PENDING` rows. A page's records are therefore committed with or before its mark, never after:
+    a kill loses only records of pages not marked done, which a resume fetches again.
+    """
+
+    #: Staged rows after which the open transaction is committed even though no page was finished.
+    MAX_PENDING = 1000
 
     def __init__(self, path: Path, conn: sqlite3.Connection) -> None:
         self.path = path
         self.conn = conn
+        self._pending = 0
 
     @classmethod
     def create(cls, job_dir: Path, meta: dict[str, Any]) -> Journal:
@@ -246,8 +265,23 @@ class Journal:
             raise RunSetupError(f"job dir {job_dir} belongs to another job ({meta.get('job_key')}); {hint}")
         return cls(path, conn)
 
+    def _write(self) -> None:
+        """Open the grouping transaction if none is open (before a staging write)."""
+        if not self.conn.in_transaction:
+            self.conn.execute("BEGIN")
+        self._pending += 1
+
+    def commit(self) -> None:
+        """Make every staged row durable (the grouped transaction, if one is open)."""
+        if self.conn.in_transaction:
+            self.conn.execute("COMMIT")
+        self._pending = 0
+
     def close(self) -> None:
-        self.conn.close()
+        try:
+            self.commit()
+        finally:
+            self.conn.close()
 
     @property
     def meta(self) -> dict[str, Any]:
@@ -266,7 +300,9 @@ class Journal:
         return out
 
     def mark_done(self, summary: PageSummary) -> None:
+        """Mark a page done, committing it with the records staged before it (its own among them)."""
         counts = summary.counts
+        self._write()
         self.conn.execute(
             "INSERT OR REPLACE INTO pages(page, url, blocks, fresh, first, last, total) VALUES (?, ?, ?, ?, ?, ?, ?)",
             (
@@ -279,16 +315,21 @@ class Journal:
                 counts.total if counts else None,
             ),
         )
+        self.commit()
 
     def stage(self, key: str, record: dict[str, Any], status: str | None, digest: str | None) -> bool:
         """Keep a record for the run; False when this key was staged before (by the run before a resume)."""
+        self._write()
         cursor = self.conn.execute(
             "INSERT OR IGNORE INTO items(key, id, status, hash, record) VALUES (?, ?, ?, ?, ?)",
             (key, record.get("id"), status, digest, dumps(ordered(record))),
         )
+        if self._pending >= self.MAX_PENDING:
+            self.commit()
         return cursor.rowcount == 1
 
     def quarantine(self, key: str, record: dict[str, Any], errors: list[str]) -> bool:
+        self._write()
         cursor = self.conn.execute(
             "INSERT OR IGNORE INTO invalid(key, record, errors) VALUES (?, ?, ?)",
             (key, dumps(ordered(record)), dumps(errors)),
@@ -306,10 +347,15 @@ class Journal:
 
     def records(self, statuses: Iterable[str] | None = None) -> Iterator[dict[str, Any]]:
         """Staged records in harvest order, optionally only those with one of ``statuses``."""
+        for line in self.record_lines(statuses):
+            yield json.loads(line)
+
+    def record_lines(self, statuses: Iterable[str] | None = None) -> Iterator[str]:
+        """:meth:`records` as staged: each one's JSON text (:func:`harvester.state.dumps`), not decoded."""
         wanted = set(statuses) if statuses is not None else None
         for status, record in self.conn.execute("SELECT status, record FROM items ORDER BY seq"):
             if wanted is None or status in wanted:
-                yield json.loads(record)
+                yield record
 
     def state_rows(self, default_seen: str) -> Iterator[tuple[str, str, str, str]]:
         for record_id, digest, record in self.conn.execute("SELECT id, hash, record FROM items ORDER BY seq"):
@@ -505,7 +551,7 @@ class Run:
             logger.warning("the run failed: %s was left as it was", run_path)
             self._remove_job()
             return Finish(exit_code, problems, None, None, 0)
-        written = write_jsonl_atomically(run_path, self.journal.records(statuses))
+        written = write_lines_atomically(run_path, self.journal.record_lines(statuses))
         invalid = self.journal.invalid_count()
         invalid_path = plan.invalid_path(self.run_id)
         if invalid:

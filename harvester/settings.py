@@ -51,6 +51,20 @@ TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False
 HTTPCACHE_ENABLED = False
 
+# Throughput (docs/performance.md). Scrapy starts CONCURRENT_ITEMS item tasks for every response however few
+# rows it has (default 100): a listing page has 10 (at most 100), so 16 do the same work for a sixth of the cost.
+CONCURRENT_ITEMS = 16
+# Scrapy re-reads and re-parses a callback's source on every response to warn about `return value` in a
+# generator (its cache misses on bound methods): a measurable share of a page's cost. Our callbacks return None.
+WARN_ON_GENERATOR_RETURN_VALUE = False
+# Records are normalised in a worker process once a crawl has done this many itself (harvester/offload.py);
+# 0 workers: always in the crawl's process.
+HARVESTER_NORMALIZE_WORKERS = 1
+HARVESTER_NORMALIZE_WORKER_AFTER = 100
+# Pages known from a count header are requested this many at a time (the next as each comes back): memory stays
+# flat however many pages a search has.
+HARVESTER_SCHEDULE_AHEAD = 256
+
 ITEM_PIPELINES = {
     "harvester.pipelines.normalize.NormalizePipeline": 100,
     "harvester.pipelines.dedupe.DedupePipeline": 200,

@@ -174,13 +174,18 @@ def dumps(obj: Any) -> str:
 def write_jsonl_atomically(path: Path, records: Iterable[dict[str, Any]]) -> int:
     """Write under a temporary name beside ``path``, fsync, then rename: readers see the old file or the new
     one, never half of one."""
+    return write_lines_atomically(path, (dumps(record) for record in records))
+
+
+def write_lines_atomically(path: Path, lines: Iterable[str]) -> int:
+    """:func:`write_jsonl_atomically` of records already encoded by :func:`dumps` (one line each)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
     count = 0
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            for record in records:
-                handle.write(dumps(record))
+            for line in lines:
+                handle.write(line)
                 handle.write("\n")
                 count += 1
             handle.flush()

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import pairwise
 
 from harvester.normalize import text as tx
@@ -187,9 +188,26 @@ _STOP_WORDS = tx.words(
     "about on regarding concerning to from and with the in of for at by re into over after before during as is "
     "was were his her their its"
 )
+# Patterns the grammar uses inline, compiled once (the re module's cache lookup is a measurable share).
+_WORD_AFTER = re.compile(r"\s*(\S+)")
+_WORD_BEFORE = re.compile(r"(\S+)\s*$")
+_AND_MORE = re.compile(r"\s+(?:and|&)\s+")
+_POSSESSIVE_END = re.compile(r"['’]s([\])]?)$")
+_GENRE_WORD = re.compile(_GENRE_WORDS + r"\b", re.IGNORECASE)
+_OF = re.compile(r"of\s+", re.IGNORECASE)
+_OF_INSIDE = re.compile(r"\s+of\s+")
+_AND = re.compile(r"\s(?:and|&)\s")
+_AND_START = re.compile(r"and\s")
+_AND_SPLIT = re.compile(r"\s(?:and|&)\s|^and\s")
+_VIA = re.compile(r"\s*via\s+", re.IGNORECASE)
+_WITH = re.compile(r"(?:with\s+)?", re.IGNORECASE)
+_WORD = re.compile(r"\S+")
+_CLAUSE_MARK = re.compile(r"[,;:]")
 _MAX_DEPTH = 4
 _FILL = "\x00"
 _OPENERS = {"'": "'’", "‘": "'’", "’": "'’", '"': '"”', "“": '"”', "«": "»"}
+_OPENER = re.compile("[" + re.escape("".join(_OPENERS)) + "]")
+_BRACKET = re.compile(r"[()\[\]]")
 
 
 def parse_title(title: str | None) -> TitleParts:
@@ -199,6 +217,12 @@ def parse_title(title: str | None) -> TitleParts:
     text = " ".join(title.split())
     if not text:
         return TitleParts(None, None, ())
+    return _parse_text(text)
+
+
+@lru_cache(maxsize=4096)
+def _parse_text(text: str) -> TitleParts:
+    """Titles repeat (a series, related searches): the parts are immutable, so a repeat costs a lookup."""
     parser = _Parser(text)
     parser.region(0, len(text), outer=True, mention_all=False, depth=0)
     parties = tuple(Party(a, r) for _, a, r in sorted(parser.parties, key=lambda p: p[0]))
@@ -217,12 +241,13 @@ def _dedupe(parties: tuple[Party, ...]) -> tuple[Party, ...]:
 
 def _mask_quotes(t: str) -> tuple[str, list[tuple[int, int]]]:
     """Replace quoted subjects with filler of the same length, so offsets still point into the title."""
-    chars = list(t)
     spans: list[tuple[int, int]] = []
-    i, n = 0, len(t)
-    while i < n:
+    n = len(t)
+    opener = _OPENER.search(t)
+    while opener is not None:  # only quote characters can open a subject: jump from one to the next
+        i = opener.start()
         ch = t[i]
-        if ch in _OPENERS and (i == 0 or t[i - 1] in " ([,:;-") and i + 1 < n and not t[i + 1].isspace():
+        if (i == 0 or t[i - 1] in " ([,:;-") and i + 1 < n and not t[i + 1].isspace():
             closers = _OPENERS[ch]
             end = n  # an unclosed quote runs to the end of the title
             for j in range(i + 1, n):
@@ -230,14 +255,20 @@ def _mask_quotes(t: str) -> tuple[str, list[tuple[int, int]]]:
                     end = j + 1
                     break
             spans.append((i, end))
-            chars[i:end] = _FILL * (end - i)
-            i = end
+            opener = _OPENER.search(t, end)
         else:
-            i += 1
+            opener = _OPENER.search(t, i + 1)
+    if not spans:
+        return t, spans
+    chars = list(t)
+    for a, b in spans:
+        chars[a:b] = _FILL * (b - a)
     return "".join(chars), spans
 
 
 def _depths(s: str) -> list[int]:
+    if not _BRACKET.search(s):
+        return [0] * len(s)
     out = []
     d = 0
     for ch in s:
@@ -257,6 +288,7 @@ class _Parser:
         self.t = text
         self.m, self.quotes = _mask_quotes(text)
         self.depth = _depths(self.m)
+        self.flat = not _BRACKET.search(self.m)  # no brackets: every position is at the top level
         self.doc_type: str | None = None
         self.doc_number: str | None = None
         self.parties: list[tuple[int, str, str]] = []  # (offset, as_written, role)
@@ -275,17 +307,27 @@ class _Parser:
         return a, b
 
     def clause_end(self, a: int, b: int) -> int:
-        return next((i for i in range(a, b) if self.m[i] in ",;:" and self.depth[i] == 0), b)
+        if a < 0:
+            return next((i for i in range(a, b) if self.m[i] in ",;:" and self.depth[i] == 0), b)
+        return next((i for i in (m.start() for m in _CLAUSE_MARK.finditer(self.m, a, b)) if self.depth[i] == 0), b)
 
     def commas(self, a: int, b: int) -> list[int]:
-        return [i for i in range(a, b) if self.m[i] == "," and self.depth[i] == 0]
+        if a < 0:
+            return [i for i in range(a, b) if self.m[i] == "," and self.depth[i] == 0]
+        m, depth, out = self.m, self.depth, []
+        i = m.find(",", a, b)
+        while i != -1:
+            if depth[i] == 0:
+                out.append(i)
+            i = m.find(",", i + 1, b)
+        return out
 
     def word_after(self, pos: int) -> str:
-        match = re.match(r"\s*(\S+)", self.m[pos : pos + 60])
+        match = _WORD_AFTER.match(self.m[pos : pos + 60])
         return match.group(1) if match else ""
 
     def word_before(self, pos: int) -> str:
-        match = re.search(r"(\S+)\s*$", self.m[max(0, pos - 60) : pos])
+        match = _WORD_BEFORE.search(self.m[max(0, pos - 60) : pos])
         return match.group(1) if match else ""
 
     def emit(self, a: int, b: int, role: str) -> None:
@@ -361,7 +403,7 @@ class _Parser:
             kind, conversation = _GENRES[index][1], _GENRES[index][2]
             r0 = g.end()
             # "Resolution and Letter to ...": a second type joined by "and" belongs to the head.
-            more = re.match(r"\s+(?:and|&)\s+", self.m[r0:b])
+            more = _AND_MORE.match(self.m[r0:b])
             if more:
                 g2 = _GENRE_RE.match(self.m, r0 + more.end(), b)
                 if g2:
@@ -407,7 +449,7 @@ class _Parser:
             return
         words = self.t[pa:pb]
         who = role("participant" if conversation else "sender")
-        possessive = re.search(r"['’]s([\])]?)$", words)
+        possessive = _POSSESSIVE_END.search(words)
         if possessive:
             self.emit(pa, pb if possessive.group(1) else pb - 2, who)
         elif tx.is_org_like(words) and tx.has_word(words, tx.ORG_MARKERS):
@@ -443,7 +485,7 @@ class _Parser:
                 continue
             if kw == "to" and (prev in _TO_NOT_AFTER or tx.bare(nxt) in _VERBS):
                 continue
-            if kw == "from" and re.match(_GENRE_WORDS + r"\b", n0, re.IGNORECASE):
+            if kw == "from" and _GENRE_WORD.match(n0):
                 continue
             if kw == "with" and not (conversation or prev in _CONVO_NOUNS):
                 continue
@@ -485,7 +527,7 @@ class _Parser:
         # the text before the first keyword
         pre_end = kws[0][1] if kws else b
         pre_a, pre_b = self.strip(a, pre_end)
-        of_form = bool(re.match(r"of\s+", self.m[pre_a:pre_b], re.IGNORECASE))
+        of_form = bool(_OF.match(self.m[pre_a:pre_b]))
         if of_form:
             pre_a += 3
         if pre_a < pre_b and _FILL not in self.m[pre_a:pre_b] and not _TOPIC.match(self.m, pre_a):
@@ -540,7 +582,7 @@ class _Parser:
         poss = _POSSESSIVE_CUT.search(self.m, a, b)
         if poss and self.top(poss.end() - 1):
             cut = poss.start() + (2 + len(poss.group(1)) if poss.group(1) else 0)
-            ofs = list(re.finditer(r"\s+of\s+", self.m[a:cut]))
+            ofs = list(_OF_INSIDE.finditer(self.m[a:cut]))
             of = ofs[-1] if ofs else None
             if of and tx.is_name_like(self.t[a + of.end() : cut]):
                 # "by the East German Embassy in Bucharest of Ceauşescu's Visit": the possessor is mentioned
@@ -586,7 +628,7 @@ class _Parser:
         segs = self.segments(a, b)
         for k, (sa, sb) in enumerate(segs):
             seg = self.m[sa:sb]
-            if re.search(r"\s(?:and|&)\s", self._top_only(sa, sb)) or re.match(r"and\s", seg):
+            if _AND.search(self._top_only(sa, sb)) or _AND_START.match(seg):
                 if all(_item_like(self.t[x:y]) for x, y in segs[: k + 1]) and k <= 8:
                     out = list(segs[:k])
                     out.extend(self.split_and(sa, sb))
@@ -595,12 +637,14 @@ class _Parser:
         return self.choose(a, b)
 
     def _top_only(self, a: int, b: int) -> str:
+        if self.flat:
+            return self.m[a:b]
         return "".join(ch if self.depth[i] == 0 else "\x01" for i, ch in enumerate(self.m[a:b], start=a))
 
     def split_and(self, a: int, b: int) -> list[tuple[int, int]]:
         out = []
         start = a
-        for match in re.finditer(r"\s(?:and|&)\s|^and\s", self._top_only(a, b)):
+        for match in _AND_SPLIT.finditer(self._top_only(a, b)):
             out.append((start, a + match.start()))
             start = a + match.end()
         out.append((start, b))
@@ -639,7 +683,7 @@ class _Parser:
                 while close < b and not (self.m[close] in ")]" and self.depth[close] == 1):
                     close += 1
                 content = self.t[i + 1 : close]
-                via = re.match(r"\s*via\s+", content, re.IGNORECASE)
+                via = _VIA.match(content)
                 if via:
                     cut = min(cut, i)
                     vrole = "mentioned" if role == "mentioned" else "via"
@@ -661,14 +705,14 @@ class _Parser:
             end = self.clause_end(match.end(), end)
             for sa, sb in self.items(match.end(), end) if end > match.end() else []:
                 sb = self.drop_markers(sa, sb)
-                sa += len(re.match(r"(?:with\s+)?", self.m[sa:sb], re.IGNORECASE).group(0))
+                sa += len(_WITH.match(self.m[sa:sb]).group(0))
                 self.item(sa, sb, role)
         for match in _MENTION_POSSESSIVE.finditer(self.t, a, b):
             if _FILL not in self.m[match.start(1) : match.end(1)]:
                 self.emit(match.start(1), match.end(1), "mentioned")
         for match in _MENTION_CDE.finditer(self.t, a, b):
             end = match.end()
-            for word in re.finditer(r"\S+", self.t[match.end() : b]):
+            for word in _WORD.finditer(self.t[match.end() : b]):
                 w = word.group(0)
                 if not tx.is_name_word(w) or tx.bare(w) in _STOP_WORDS or tx.is_strippable(w):
                     break

@@ -1,6 +1,6 @@
 """The last pipeline: stage each record in the run's journal; the run's files are written when it ends.
 
-Staging (SQLite, committed per record) rather than appending to the output file is what makes a run
+Staging (SQLite, committed with each page's done mark) rather than appending to the output file is what makes a run
 resumable after ``kill -9``: see :mod:`harvester.runs`. When the crawl ends the run file is written from the
 journal under a temporary name and renamed, so a killed run never leaves a half file under the final name.
 

@@ -19,11 +19,12 @@ subclass :class:`ListingSpider` and provide:
     The site's pagination grammar.
 
 Pagination: when the first page shows a count header ("11 - 20 of 183") every remaining page is
-scheduled at once, so they download concurrently; without one the spider walks to page N+1 until a page
-has no rows. ``max_pages`` caps the pages fetched. A count header that disagrees with its page's rows is not
-trusted (pages past its total are fetched until one is empty), a full last page is followed by one more
-request, and a page that repeats an earlier page's rows (a pagination loop) is a failed page and ends the walk
-(``docs/reliability.md``).
+scheduled at once, so they download concurrently (requested ``HARVESTER_SCHEDULE_AHEAD`` at a time, the next
+as each comes back, so a search of 20,000 pages does not hold 20,000 requests in memory); without one the
+spider walks to page N+1 until a page has no rows. ``max_pages`` caps the pages fetched. A count header that
+disagrees with its page's rows is not trusted (pages past its total are fetched until one is empty), a full
+last page is followed by one more request, and a page that repeats an earlier page's rows (a pagination loop)
+is a failed page and ends the walk (``docs/reliability.md``).
 
 Incremental runs: when the run's state store knows records and :meth:`ListingSpider.is_newest_first` says
 new records come first, pages are fetched one after another instead, and paging stops after the first page
@@ -39,19 +40,23 @@ in the stats (``harvester/failed_pages``) and the run exits non-zero; a challeng
 
 from __future__ import annotations
 
+import hashlib
 import logging
+from collections import deque
 from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol
 from urllib.parse import urlsplit
 
 import scrapy
-from scrapy.exceptions import CloseSpider, DownloadCancelledError, IgnoreRequest
+from scrapy import signals
+from scrapy.exceptions import CloseSpider, DontCloseSpider, DownloadCancelledError, IgnoreRequest
 from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from harvester.middlewares import RETRY_NOTE
+from harvester.offload import Worker, decode_listing
 from harvester.parsers import ChallengePageError, Counts, ListingPage, PageError, RawBlock
 from harvester.records import record_id
 
@@ -125,8 +130,14 @@ class ListingSpider(scrapy.Spider):
                 "and in every record's listing_url"
             )
         self._pages_scheduled: set[int] = set()
+        # Pages decided on but not requested yet, and pages requested but not parsed (or failed) yet: a search of
+        # 20,000 pages is not 20,000 requests in memory at once (schedule_ahead requested, the rest waiting).
+        self._deferred: deque[tuple[str, int]] = deque()
+        self._in_flight = 0
+        self.schedule_ahead = 256
         self._expected_last: int | None = None
-        self._row_signatures: dict[tuple[str | None, ...], int] = {}  # a page's rows -> the page that had them
+        # a page's rows (a 128-bit digest of their URLs or titles) -> the page that had them
+        self._row_signatures: dict[bytes, int] = {}
         self._count_mismatches = 0
         self._sequential = False
         self.failed_pages: list[dict[str, str]] = []
@@ -135,6 +146,8 @@ class ListingSpider(scrapy.Spider):
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> ListingSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.arguments = {k: v for k, v in kwargs.items() if not k.startswith("_") and v is not None}
+        spider.schedule_ahead = max(1, crawler.settings.getint("HARVESTER_SCHEDULE_AHEAD", 256))
+        crawler.signals.connect(spider._idle, signal=signals.spider_idle)
         return spider
 
     # --- what a site provides ---------------------------------------------------------------------------------
@@ -189,17 +202,68 @@ class ListingSpider(scrapy.Spider):
                 yield request
 
     def _page_request(self, url: str, page: int) -> scrapy.Request:
+        self._schedule(page)
+        return self._request(url, page)
+
+    def _schedule(self, page: int) -> None:
+        """Decide to fetch ``page`` (the request itself may come later: :meth:`_release`)."""
         self._pages_scheduled.add(page)
         self.crawler.stats.inc_value("harvester/pages_scheduled")
+
+    def _request(self, url: str, page: int) -> scrapy.Request:
+        self._in_flight += 1
         return scrapy.Request(
-            url, callback=self.parse, errback=self.page_failed, cb_kwargs={"page": page}, meta={"page": page}
+            url, callback=self.parse_offloaded, errback=self.page_failed, cb_kwargs={"page": page}, meta={"page": page}
         )
 
+    def _release(self) -> Iterator[scrapy.Request]:
+        """Requests for deferred pages, in page order, while fewer than ``schedule_ahead`` are in flight."""
+        while self._deferred and self._in_flight < self.schedule_ahead:
+            url, page = self._deferred.popleft()
+            yield self._request(self.with_page(url, page), page)
+
+    def _landed(self) -> Iterator[scrapy.Request]:
+        """A page request came back (parsed or failed): the next deferred pages may go."""
+        self._in_flight = max(0, self._in_flight - 1)
+        return self._release()
+
+    def _idle(self, spider: Any = None) -> None:
+        """Nothing in flight but pages still deferred (a request that never came back): send the next ones."""
+        if not self._deferred:
+            return
+        self._in_flight = 0
+        for request in self._release():
+            self.crawler.engine.crawl(request)
+        raise DontCloseSpider
+
+    def offload_parse(self, response: Response) -> tuple[Any, ...] | None:
+        """The arguments of the worker's ``listing`` job for this page (:mod:`harvester.offload`): a spider
+        whose :meth:`parse_page` is ``parse_with_profile`` returns ``(profile_key(...), response.text,
+        response.url)``. None (the default): the page is parsed in the crawl's process."""
+        return None
+
+    async def parse_offloaded(self, response: Response, page: int | None = None, **kwargs: Any) -> AsyncIterator[Any]:
+        """The request callback: :meth:`parse`, with the page read by the crawl's worker process when it can (the
+        same parser on the same text; anything it cannot do, errors included, is done here as always)."""
+        listing = None
+        worker = Worker.of(self.crawler)
+        job = self.offload_parse(response) if worker.usable else None
+        if job is not None:
+            answer = await worker.call("listing", *job)
+            listing = decode_listing(answer) if answer is not None else None
+        for output in self._parse(response, page, listing):
+            yield output
+
     def parse(self, response: Response, page: int | None = None, **kwargs: Any) -> Iterator[Any]:
+        return self._parse(response, page, None)
+
+    def _parse(self, response: Response, page: int | None, listing: ListingPage | None) -> Iterator[Any]:
+        yield from self._landed()
         page = self.page_number(response.url) if page is None else page
         stats = self.crawler.stats
         try:
-            listing = self.parse_page(response)
+            if listing is None:
+                listing = self.parse_page(response)
         except ChallengePageError as error:
             stats.inc_value("harvester/challenge_pages")
             self._fail(response.url, f"challenge page (HTTP {response.status}): {error}")
@@ -210,7 +274,7 @@ class ListingSpider(scrapy.Spider):
         if response.status >= 400:
             self._fail(response.url, f"HTTP {response.status} with a listing body; its rows were kept")
         if listing.blocks:
-            signature = tuple(block.url or block.title for block in listing.blocks)
+            signature = _digest(tuple(block.url or block.title for block in listing.blocks))
             first_seen = self._row_signatures.setdefault(signature, page)
             if first_seen != page:
                 # The site served another page's rows (a pagination loop): walking on would never end, and the
@@ -276,7 +340,9 @@ class ListingSpider(scrapy.Spider):
             last = min(self._expected_last, page + 1) if self._sequential else self._expected_last
             for next_page in range(page + 1, last + 1):
                 if fresh and self._may_fetch(next_page):
-                    yield self._page_request(self.with_page(url, next_page), next_page)
+                    self._schedule(next_page)
+                    self._deferred.append((url, next_page))
+            yield from self._release()
         elif (
             listing.blocks
             and fresh
@@ -313,7 +379,12 @@ class ListingSpider(scrapy.Spider):
             return False
         return True
 
-    def page_failed(self, failure: Failure) -> None:
+    def page_failed(self, failure: Failure) -> list[scrapy.Request]:
+        """Name the failed page; the requests returned are the next deferred pages."""
+        self._name_failure(failure)
+        return list(self._landed())
+
+    def _name_failure(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
         if failure.check(HttpError):
             reason = f"HTTP {failure.value.response.status}"
@@ -331,6 +402,18 @@ class ListingSpider(scrapy.Spider):
         self.crawler.stats.inc_value("harvester/failed_pages")
         self.crawler.stats.set_value("harvester/failed_page_list", list(self.failed_pages))
         logger.error("page failed: %s: %s", url, reason)
+
+
+def _digest(signature: tuple[str | None, ...]) -> bytes:
+    """A page's rows in 16 bytes, not a tuple of ten URLs kept for the whole crawl (repeats are found alike)."""
+    digest = hashlib.blake2b(digest_size=16)
+    for value in signature:
+        if value is None:
+            digest.update(b"-")
+        else:
+            data = value.encode("utf-8", "surrogatepass")
+            digest.update(b"+" + len(data).to_bytes(8, "big") + data)
+    return digest.digest()
 
 
 def _attempts_note(request: scrapy.Request | None) -> str:

@@ -14,7 +14,7 @@ from scrapy.http import Response
 
 from harvester.parsers import ListingPage, RawBlock
 from harvester.parsers.profile import item_additions, parse_with_profile
-from harvester.profiles import Profile, ProfileError, load_profile, packaged_profiles
+from harvester.profiles import Profile, ProfileError, load_profile, packaged_profiles, profile_key
 from harvester.spiders.base import ListingSpider, SpiderArgumentError
 
 logger = logging.getLogger(__name__)
@@ -54,6 +54,7 @@ class ProfileSpider(ListingSpider):
             )
         try:
             self.profile: Profile = load_profile(profile)
+            self.profile_key = profile_key(profile)  # the worker process reads pages with this very profile
         except ProfileError as error:
             raise SpiderArgumentError(str(error)) from None
         declared = self.profile.param_names
@@ -125,6 +126,9 @@ class ProfileSpider(ListingSpider):
 
     def parse_page(self, response: Response) -> ListingPage:
         return parse_with_profile(Selector(text=response.text, base_url=response.url), self.profile, response.url)
+
+    def offload_parse(self, response: Response) -> tuple[Any, ...] | None:
+        return self.profile_key, response.text, response.url
 
     def page_number(self, url: str) -> int:
         number = self.profile.page_number(url)

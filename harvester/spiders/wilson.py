@@ -12,7 +12,7 @@ from scrapy.http import Response
 
 from harvester.parsers import ListingPage
 from harvester.parsers.profile import parse_with_profile
-from harvester.profiles import Profile, load_profile
+from harvester.profiles import Profile, load_profile, profile_key
 from harvester.sites import wilson as grammar
 from harvester.spiders.base import ListingSpider, SpiderArgumentError, positive_int
 
@@ -91,6 +91,10 @@ class WilsonSpider(ListingSpider):
         selector = Selector(text=response.text, base_url=response.url)
         return parse_with_profile(selector, self.profile_for(response.url), response.url)
 
+    def offload_parse(self, response: Response) -> tuple[Any, ...] | None:
+        name = "wilson-old" if grammar.is_old_search(response.url) else "wilson"
+        return _profile_key(name), response.text, response.url
+
     @staticmethod
     def profile_for(url: str) -> Profile:
         return _profile("wilson-old" if grammar.is_old_search(url) else "wilson")
@@ -116,3 +120,8 @@ class WilsonSpider(ListingSpider):
 @functools.cache
 def _profile(name: str) -> Profile:
     return load_profile(name)
+
+
+@functools.cache
+def _profile_key(name: str) -> tuple[str, int, int]:
+    return profile_key(name)
