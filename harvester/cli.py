@@ -12,6 +12,7 @@ FILE only. See docs/scheduling.md.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sys
 from collections.abc import Sequence
@@ -206,7 +207,7 @@ def cmd_parse(args: argparse.Namespace) -> int:
         except ProfileError as error:
             raise UsageError(str(error)) from None
     source = args.source or (profile.name if profile else "wilson")
-    out = sys.stdout
+    out = _jsonl_stdout()
     for name in args.files:
         path = Path(name)
         if not path.exists():
@@ -239,12 +240,19 @@ def cmd_parse(args: argparse.Namespace) -> int:
                 raw.update(item_additions(profile, source, block))
             record = build_record(raw, crawled_at=None)
             record.pop("_date_error", None)
-            out.write(json.dumps(record, ensure_ascii=False) + "\n")
-    out.flush()
+            out.write(record)
+    sys.stdout.flush()
     return 0
 
 
 # --- zero-config mode: parse --auto, profile --suggest, score (docs/auto.md) --------------------------------
+
+
+def _jsonl_stdout() -> Any:
+    """Records to stdout as JSON Lines, one a line, non-ASCII as is."""
+    import jsonlines
+
+    return jsonlines.Writer(sys.stdout, dumps=functools.partial(json.dumps, ensure_ascii=False))
 
 
 def _saved_page(name: str) -> Path:
@@ -268,6 +276,7 @@ def cmd_parse_auto(args: argparse.Namespace) -> int:
 
     if args.profile:
         raise UsageError("give --auto or --profile, not both")
+    out = _jsonl_stdout()
     for name in args.files:
         path = _saved_page(name)
         try:
@@ -289,7 +298,7 @@ def cmd_parse_auto(args: argparse.Namespace) -> int:
             }  # fmt: skip
             record = build_record(raw, crawled_at=None)
             record.pop("_date_error", None)
-            sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
+            out.write(record)
     sys.stdout.flush()
     return 0
 

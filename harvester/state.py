@@ -19,6 +19,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+import jsonlines
+
 STORE_FORMAT = "1"
 
 # The fields whose change makes a record "changed": what the archive says about the document. Where it
@@ -172,22 +174,27 @@ def dumps(obj: Any) -> str:
 
 
 def write_jsonl_atomically(path: Path, records: Iterable[dict[str, Any]]) -> int:
-    """Write under a temporary name beside ``path``, fsync, then rename: readers see the old file or the new
-    one, never half of one."""
-    return write_lines_atomically(path, (dumps(record) for record in records))
+    """Write JSON Lines (the jsonlines package, one compact UTF-8 record a line) under a temporary name beside
+    ``path``, fsync, then rename: readers see the old file or the new one, never half of one."""
+    return _write_atomically(path, records, dumps)
 
 
 def write_lines_atomically(path: Path, lines: Iterable[str]) -> int:
-    """:func:`write_jsonl_atomically` of records already encoded by :func:`dumps` (one line each)."""
+    """:func:`write_jsonl_atomically` of records already encoded by :func:`dumps` (the journal keeps them so):
+    written as they are, not decoded and encoded again."""
+    return _write_atomically(path, lines, str)
+
+
+def _write_atomically(path: Path, items: Iterable[Any], encode: Any) -> int:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
     count = 0
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            for line in lines:
-                handle.write(line)
-                handle.write("\n")
-                count += 1
+            with jsonlines.Writer(handle, dumps=encode) as writer:
+                for item in items:
+                    writer.write(item)
+                    count += 1
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
