@@ -62,6 +62,45 @@ def test_seed_without_header_lines_parses_the_same():
     assert [b.title for b in parse_text_listing(stripped).blocks] == [t for _, t in SEED_EXPECTED]
 
 
+
+def test_seed_with_the_count_on_the_results_line_parses_the_same():
+    text = shared_file("seed", "wilson-results-page.txt").read_text(encoding="utf-8")
+    joined = text.replace("Results:\n\n1 - 10 of 21", "Results: 1 - 10 of 21")
+    assert joined != text
+    page = parse_text_listing(joined)
+    assert page.counts == Counts(1, 10, 21)
+    assert [(b.date_text, b.title) for b in page.blocks] == SEED_EXPECTED
+
+
+def test_seed_copied_without_blank_lines_splits_at_each_date():
+    """A copy from a browser window: every line of the seed, no blank line between a result's parts."""
+    text = shared_file("seed", "wilson-results-page.txt").read_text(encoding="utf-8")
+    single = "\n".join(line for line in text.splitlines() if line.strip())
+    page = parse_text_listing(single)
+    assert page.layout == "text-current-lines"
+    assert page.counts == Counts(1, 10, 21)
+    assert [(b.date_text, b.title) for b in page.blocks] == SEED_EXPECTED
+    assert [b.summary for b in page.blocks] == seed_paragraphs()[2::3]
+
+
+def test_single_spaced_result_without_summary_and_with_two_summary_lines():
+    text = "\n".join(
+        [
+            "1 - 2 of 2",
+            "August 1949",
+            "Telegram, Shtykov to Vyshinsky",
+            "March 5, 1953",
+            "Cable from Zhou Enlai to Molotov",
+            "First paragraph.",
+            "Second paragraph.",
+        ]
+    )
+    page = parse_text_listing(text)
+    assert [(b.date_text, b.title, b.summary) for b in page.blocks] == [
+        ("August 1949", "Telegram, Shtykov to Vyshinsky", None),
+        ("March 5, 1953", "Cable from Zhou Enlai to Molotov", "First paragraph. Second paragraph."),
+    ]
+
 # Real renderings: (file, layout, counts, complete blocks per the README, first date, first title start)
 TEXT_PAGES = [
     ("01.txt", "text-old-dashes", None, 3, "July 11, 1978", "Journal of Soviet Ambassador Puzanov"),

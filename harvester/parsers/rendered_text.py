@@ -3,7 +3,8 @@
 Three forms are known from real pages (``shared/realworld/wilson/text-pages``):
 
 * current site: optional ``Skip to content`` / ``Results:`` / ``a - b of n`` / ``Documents`` header, then
-  date, title and summary paragraphs separated by blank lines (the summary may be missing);
+  date, title and summary paragraphs separated by blank lines (the summary may be missing); the count may
+  share the ``Results:`` line; a copy without blank lines is split at its date lines instead;
 * old site, bullets: ``  • <date>`` lines, then indented title and summary paragraphs;
 * old site, dashes: a line holding only ``-`` before each result's date, title and summary lines.
 
@@ -24,7 +25,13 @@ _MONTH = (
 )
 # The date lines listings show: "October 25, 1949", "June 07, 1951", "August 1949", "April, 1952", "1948".
 _DATE_LINE = re.compile(rf"(?:{_MONTH}(?:\s+\d{{1,2}})?,?\s+)?\d{{4}}", re.IGNORECASE)
-_COUNT_LINE = re.compile(r"(\d[\d,]*)\s*[-–—]\s*(\d[\d,]*)\s+of\s+(\d[\d,]*)")
+# "1 - 10 of 21", also run together with the header words around it: "Results: 1 - 10 of 21", "Showing 1 - 10 of
+# 21 results".
+_COUNT_LINE = re.compile(
+    r"(?:(?:Results|Showing|Displaying)\s*:?\s*)?(\d[\d,]*)\s*[-–—]\s*(\d[\d,]*)\s+of\s+(\d[\d,]*)"
+    r"(?:\s+(?:results?|documents?|items?))?",
+    re.IGNORECASE,
+)
 _BULLET = re.compile(r"^\s*[•·▪*]\s*(.*)$")
 _HEADER_LINES = frozenset(
     s.casefold()
@@ -72,6 +79,8 @@ def parse_text_listing(text: str, base_url: str | None = None) -> ListingPage:
         layout, blocks = "text-old-bullets", _parse_bullets(body)
     elif any(line.strip() == "-" for line in body):
         layout, blocks = "text-old-dashes", _parse_dashes(body)
+    elif _single_spaced(body):
+        layout, blocks = "text-current-lines", _parse_lines(body)
     else:
         layout, blocks = "text-current", _parse_paragraphs(body)
     if not blocks and not (counts and counts.total == 0):
@@ -141,6 +150,45 @@ def _parse_paragraphs(lines: list[str]) -> list[RawBlock]:
             blocks.append({"date_text": None, "title": paragraph, "summary": None})
             expecting = "summary"
     return _blocks(blocks)
+
+
+def _single_spaced(lines: list[str]) -> bool:
+    """A rendering with no blank lines between a result's date, title and summary (a copy from a browser
+    window does this): some date line then sits inside a paragraph instead of standing alone."""
+    current: list[str] = []
+    for line in [*lines, ""]:
+        if line.strip():
+            current.append(line)
+            continue
+        if len(current) > 1 and any(is_date_line(x) for x in current):
+            return True
+        current = []
+    return False
+
+
+def _parse_lines(lines: list[str]) -> list[RawBlock]:
+    """Date-led results on consecutive lines: each date line starts a result; the next text is its title and
+    the rest up to the next date line its summary. (An undated result cannot be told from a summary's second
+    paragraph here, so it stays part of the result before it; text before the first date is an undated
+    result.)"""
+    blocks: list[dict[str, str | None]] = []
+    chunk: list[str] = []
+    date: str | None = None
+    for line in [*lines, None]:
+        if line is None or is_date_line(line):
+            if date is not None or any(x.strip() for x in chunk):
+                blocks.append(_title_and_summary(date, _texts(chunk)))
+            date, chunk = (clean(line) if line is not None else None), []
+        else:
+            chunk.append(line)
+    return _blocks(blocks)
+
+
+def _texts(chunk: list[str]) -> list[str]:
+    """A result's texts: its paragraphs, or its lines when nothing separates them."""
+    paragraphs = _paragraphs(chunk)
+    lines = [clean(x) or "" for x in chunk if x.strip()]
+    return lines if len(paragraphs) == 1 and len(lines) > 1 else paragraphs
 
 
 def _bullet_date(line: str) -> str | None:
