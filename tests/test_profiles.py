@@ -522,3 +522,16 @@ def test_cli_parse_with_a_profile(capsys):
     assert records[0]["id"] == "nwheap:august-17-2023-meeting-minutes-and-agenda"
     assert cli.main(["parse", "--profile", "nwheap", str(WILSON_SITE / "search-mao-zedong-page-0.html")]) == 2
     assert "not a search listing of nwheap" in capsys.readouterr().err
+
+
+def test_wilson_start_url_with_items_per_page_sets_the_page_size():
+    """Positions and the last-page rule need the page size when a page shows no count header."""
+    from scrapy.utils.test import get_crawler
+
+    from harvester.spiders.wilson import WilsonSpider
+
+    url = "http://127.0.0.1:9/search?search_api_fulltext=x"
+    hundred = WilsonSpider.from_crawler(get_crawler(WilsonSpider), start_url=f"{url}&items_per_page=100")
+    assert hundred.page_size == 100
+    assert WilsonSpider.from_crawler(get_crawler(WilsonSpider), start_url=url).page_size == 10
+    assert WilsonSpider.from_crawler(get_crawler(WilsonSpider), start_url=f"{url}&items_per_page=abc").page_size == 10

@@ -72,7 +72,11 @@ class WilsonSpider(ListingSpider):
                     raise SpiderArgumentError(
                         "start_url excludes query, sort and facets: put them in the URL instead"
                     )
-                return grammar.validate_start_url(self.start_url_argument)
+                url = grammar.validate_start_url(self.start_url_argument)
+                shown = dict(parse_qsl(urlsplit(url).query)).get("items_per_page", "")
+                if self.items_per_page is None and shown.isdigit() and int(shown) > 0:
+                    self.page_size = int(shown)  # positions and "was that the last page?" without a count header
+                return url
             url = grammar.search_url(self.base_url, query=self.query, facets=self.facets, sort=self.sort)
         except grammar.WilsonUrlError as error:
             raise SpiderArgumentError(str(error)) from None
