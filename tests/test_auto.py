@@ -344,3 +344,43 @@ def test_real_detail_page_is_not_a_listing() -> None:
 def test_real_700kb_page() -> None:
     result = extract_blocks(real("chi_housing_authority_minutes.html"), None)
     assert len(result.blocks) == 237
+
+
+# --- real single-article pages: "not a listing", not made-up records ------------------------------------------
+
+ARTICLES = Path(__file__).parents[2] / "shared" / "realworld" / "htmldate"
+# Article pages that do carry a real dated list beside the article (comments, related articles, a blog's
+# archive sidebar): auto mode may take those. Every other page of the corpus must be refused.
+ARTICLES_WITH_DATED_LISTS = {
+    "uncutnews.ch-ID-Diktat.html",
+    "kochbar.de.schneiden.html",
+    "france.attc.org-privatisations.html",
+    "n-land.de-Simmelsdorf.html",
+    "curved.de-Apple.html",
+    "industriemagazin.at-Luftfahrtbranche.html",
+    "murdeltas.wordpress.com.politcamp.html",
+}
+
+
+def test_single_article_pages_are_refused_with_a_reason():
+    """adbar/htmldate's evaluation pages (realworld/htmldate/SOURCES.md): 50 news articles, blog posts and
+    homepages from many sites. A page without a dated listing is a NotAListingError that says why."""
+    if not ARTICLES.is_dir():
+        pytest.skip(f"real pages {ARTICLES} not available beside the repo")
+    refused, taken = [], []
+    for path in sorted(p for p in ARTICLES.iterdir() if p.name != "SOURCES.md"):
+        try:
+            result = run_real(path)
+        except NotAListingError as error:
+            refused.append((path.name, str(error)))
+        else:
+            assert result.blocks, path.name
+            taken.append(path.name)
+    assert len(refused) + len(taken) == 50
+    assert all(reason.startswith("no repeated blocks") or "weak" in reason for _, reason in refused), refused
+    assert set(taken) <= ARTICLES_WITH_DATED_LISTS, set(taken) - ARTICLES_WITH_DATED_LISTS
+    assert len(refused) >= 43
+
+
+def run_real(path: Path) -> AutoResult:
+    return extract_blocks(read_page(path), None)
