@@ -81,6 +81,11 @@ def run_crawl(spider: str, spider_args: dict[str, Any], overrides: dict[str, Any
 
     classes = _spider_classes()
     if spider not in classes:
+        if "://" in spider:  # a URL where the spider's name belongs: say how a URL is crawled
+            raise UsageError(
+                f"{spider!r} is a URL, not a spider: crawl a Wilson search with `crawl wilson --start-url URL`, "
+                "another listing with `crawl --auto URL`"
+            )
         raise UsageError(f"unknown spider {spider!r}; known: {', '.join(sorted(classes))}")
     spidercls = classes[spider]
     settings = Settings()

@@ -36,6 +36,7 @@ def assert_one_line(lines: list[str], *fragments: str) -> None:
     ("argv", "fragments"),
     [
         (["crawl", "nosuch"], ["unknown spider 'nosuch'; known: ", "wilson"]),
+        (["crawl", "https://example.org/search?q=x"], ["is a URL, not a spider", "--start-url URL", "--auto URL"]),
         (["crawl", "wilson", "--people", "mao"], ["people: facet ids are numbers", "'mao'"]),
         (["crawl", "wilson", "--places", "1,x2"], ["places: facet ids are numbers", "'x2'"]),
         (["crawl", "wilson", "-a", "colours=red"], ["unknown argument colours"]),
