@@ -2,7 +2,7 @@
 
     python -m benchmarks.micro          (or: python3 run.py bench --micro)
 
-* parse: ``harvester.parsers.wilson.parse_wilson_listing`` on one synthetic listing page (10 rows), with
+* parse: ``harvester.parsing.wilson.parse_wilson_listing`` on one synthetic listing page (10 rows), with
   and without building the Selector, beside the bare spider's plain parsel extraction;
 * dates: ``harvester.normalize.dates.normalize_date`` per date form, beside ``dateparser.parse`` on the
   same strings (goal: the common forms >= 100x faster);
@@ -78,7 +78,7 @@ def bench_parse(seed: int = 1) -> dict[str, Any]:
         "pages_per_s_parse_only": 1e6 / per_call_us(lambda s: extract_rows(s, base), [prebuilt]),
         "rows": len(extract_rows(prebuilt, base)),
     }
-    parse, why = _lazy("harvester.parsers.wilson", "parse_wilson_listing")
+    parse, why = _lazy("harvester.parsing.wilson", "parse_wilson_listing")
     if parse is None:
         result["harvester"] = {"skipped": why}
         return result

@@ -21,7 +21,6 @@ from typing import Any, NoReturn
 
 from harvester import __version__
 
-FIXTURE_SITE = Path(__file__).resolve().parents[1] / "fixtures" / "wilson"
 DEMO_QUERY = "mao zedong"
 
 
@@ -77,7 +76,7 @@ def run_crawl(spider: str, spider_args: dict[str, Any], overrides: dict[str, Any
     from scrapy.crawler import CrawlerProcess
     from scrapy.settings import Settings
 
-    from harvester.spiders.base import SpiderArgumentError
+    from harvester.crawl.spider import SpiderArgumentError
 
     classes = _spider_classes()
     if spider not in classes:
@@ -128,7 +127,7 @@ def run_crawl(spider: str, spider_args: dict[str, Any], overrides: dict[str, Any
 
 def _check_run(settings: Any, spider: Any) -> None:
     """A damaged state store or job dir, a job already running, a bad name: exit 2 before crawling."""
-    from harvester.runs import RunSetupError, plan_run, preflight
+    from harvester.storage.run import RunSetupError, plan_run, preflight
 
     try:
         preflight(plan_run(settings, spider))
@@ -198,13 +197,13 @@ def cmd_crawl(args: argparse.Namespace) -> int:
 def cmd_parse(args: argparse.Namespace) -> int:
     if getattr(args, "auto", False):
         return cmd_parse_auto(args)
-    from harvester.parsers import PageError
-    from harvester.parsers.listing import parse_listing_file
+    from harvester.parsing import PageError
+    from harvester.parsing.files import parse_listing_file
     from harvester.records import build_record
 
     profile = None
     if args.profile:
-        from harvester.parsers.profile import item_additions, parse_file_with_profile
+        from harvester.parsing.profile import item_additions, parse_file_with_profile
         from harvester.profiles import ProfileError, load_profile
 
         try:
@@ -273,10 +272,10 @@ def cmd_parse_auto(args: argparse.Namespace) -> int:
     """Records of the blocks the auto extractor finds; its confidence and choice on stderr, one line a page."""
     from parsel import Selector
 
-    from harvester.auto import extract_blocks
-    from harvester.autopager import home_host, source_name
-    from harvester.parsers import PageError
-    from harvester.parsers.listing import decode
+    from harvester.parsing.auto import extract_blocks
+    from harvester.parsing.pager import home_host, source_name
+    from harvester.parsing import PageError
+    from harvester.parsing.files import decode
     from harvester.records import build_record
 
     if args.profile:
@@ -309,8 +308,8 @@ def cmd_parse_auto(args: argparse.Namespace) -> int:
 
 
 def cmd_profile(args: argparse.Namespace) -> int:
-    from harvester.parsers import PageError
-    from harvester.suggest import SuggestError, suggest_file
+    from harvester.parsing import PageError
+    from harvester.profiles.draft import SuggestError, suggest_file
 
     path = _saved_page(args.suggest)
     try:
@@ -330,7 +329,13 @@ def cmd_profile(args: argparse.Namespace) -> int:
 
 
 def cmd_score(args: argparse.Namespace) -> int:
-    from harvester import scoring
+    try:
+        from benchmarks import score as scoring
+    except ImportError:
+        raise UsageError(
+            "score evaluates auto mode on the annotated pages of a checkout (benchmarks/annotations): "
+            "run it from a clone of the repository"
+        ) from None
 
     annotations = Path(args.annotations) if args.annotations else scoring.DEFAULT_ANNOTATIONS
     pages = Path(args.pages) if args.pages else scoring.DEFAULT_PAGES
@@ -351,8 +356,8 @@ def cmd_score(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from harvester.faults import FaultPlanError
-    from harvester.replay import ReplayServer, SiteError
+    from harvester.devtools.faults import FaultPlanError
+    from harvester.devtools.replay import ReplayServer, SiteError
 
     try:
         server = ReplayServer(args.directory, host=args.host, port=args.port, faults=args.faults, delay=args.delay)
@@ -382,9 +387,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from harvester.replay import ReplayServer, SiteError
+    from harvester.devtools.packaged import packaged_site
 
-    site = Path(args.site)
+    if args.site:
+        return _demo(Path(args.site), args)
+    with packaged_site() as site:
+        return _demo(site, args)
+
+
+def _demo(site: Path, args: argparse.Namespace) -> int:
+    from harvester.devtools.replay import ReplayServer, SiteError
+
     try:
         server = ReplayServer(site)
     except SiteError as error:
@@ -475,7 +488,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(handler=cmd_serve)
 
     demo = sub.add_parser("demo", help="harvest the bundled replica site into output/")
-    demo.add_argument("--site", default=str(FIXTURE_SITE), help="fixture site folder (default: fixtures/wilson)")
+    demo.add_argument("--site", help="fixture site folder (default: the replica packaged in harvester/data/demo/wilson)")
     demo.add_argument("--query", default=DEMO_QUERY, help=f"query to harvest (default: {DEMO_QUERY!r})")
     demo.add_argument("--out", type=Path, help="one output file (default: output/wilson/runs/<run id>.jsonl)")
     demo.add_argument("--log-level", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
@@ -492,7 +505,7 @@ def build_parser() -> argparse.ArgumentParser:
     profile.add_argument("-o", "--output", metavar="OUT.toml", help="write the draft here (default: stdout)")
     profile.set_defaults(handler=cmd_profile)
 
-    score = sub.add_parser("score", help="score auto mode against annotated real pages (harvester.scoring)")
+    score = sub.add_parser("score", help="score auto mode against annotated real pages (benchmarks.score)")
     score.add_argument("--annotations", metavar="FILE", help="annotation JSON (default: the development set)")
     score.add_argument("--pages", metavar="DIR", help="the saved pages (default: ../shared/realworld/city-scrapers)")
     score.add_argument("--json", type=Path, metavar="OUT", help="also write the figures as JSON")

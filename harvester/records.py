@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 from harvester.normalize.dates import NormalizedDate, normalize_date
 from harvester.normalize.names import Registry, default_registry, people_and_organisations
 from harvester.normalize.titles import parse_title
-from harvester.parsers.text import repair_mojibake
+from harvester.parsing.html_text import repair_mojibake
 from harvester.profiles import date_from_formats
 
 SCHEMA_VERSION = "1.0.0"

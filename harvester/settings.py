@@ -3,8 +3,8 @@
 from harvester import __version__
 
 BOT_NAME = "harvester"
-SPIDER_MODULES = ["harvester.spiders"]
-NEWSPIDER_MODULE = "harvester.spiders"
+SPIDER_MODULES = ["harvester.crawl.spiders"]
+NEWSPIDER_MODULE = "harvester.crawl.spiders"
 
 # Who we are and how to reach the operator. Set HARVESTER_CONTACT_URL (a project page or mailto: address)
 # for real crawls (`harvester crawl --contact URL`): it is appended to the user agent. The crawl warns when it
@@ -34,11 +34,11 @@ HARVESTER_RETRY_BACKOFF = 5.0
 HARVESTER_RETRY_BACKOFF_MAX = 120.0
 # Scrapy's downloader overruns CONCURRENT_REQUESTS_PER_DOMAIN under asyncio when the delay is 0; this one does
 # not, and can hold a host for Retry-After.
-DOWNLOADER = "harvester.middlewares.SlotLimitedDownloader"
+DOWNLOADER = "harvester.crawl.downloader.SlotLimitedDownloader"
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
-    "harvester.middlewares.RetryAfterMiddleware": 550,
-    "harvester.middlewares.CharsetMiddleware": 575,  # after decompression (590), before the spider
+    "harvester.crawl.downloader.RetryAfterMiddleware": 550,
+    "harvester.crawl.downloader.CharsetMiddleware": 575,  # after decompression (590), before the spider
 }
 # Memory: a listing page is ~20-200 kB (100 rows); anything this big is not one. A page over the maximum is
 # cancelled and named as a failed page.
@@ -72,9 +72,9 @@ ITEM_PIPELINES = {
     "harvester.pipelines.output.JsonlWriterPipeline": 900,
 }
 EXTENSIONS = {
-    "harvester.middlewares.RedactSecrets": 0,  # before anything logs: no credentials in the log
-    "harvester.extensions.RunReport": 500,
-    "harvester.extensions.Progress": 510,
+    "harvester.crawl.downloader.RedactSecrets": 0,  # before anything logs: no credentials in the log
+    "harvester.crawl.extensions.RunReport": 500,
+    "harvester.crawl.extensions.Progress": 510,
 }
 
 # Where datasets land. HARVESTER_OUTPUT_PATH (a one-off harvest into one file) replaces the run layout below.

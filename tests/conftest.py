@@ -25,7 +25,7 @@ def shared_file(*parts: str) -> Path:
 @pytest.fixture
 def replay_site():
     """The replica Wilson site served on 127.0.0.1 for the duration of a test."""
-    from harvester.replay import ReplayServer
+    from harvester.devtools.replay import ReplayServer
 
     server = ReplayServer(WILSON_SITE)
     server.start()

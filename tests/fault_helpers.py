@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
-from harvester.faults import Fault, FaultPlan
-from harvester.replay import ReplayServer
+from harvester.devtools.faults import Fault, FaultPlan
+from harvester.devtools.replay import ReplayServer
 from tests.conftest import WILSON_SITE
 from tests.helpers import Result, harvester, read_jsonl
 

@@ -6,7 +6,7 @@ import json
 import shutil
 from pathlib import Path
 
-from harvester.replay import ReplayServer
+from harvester.devtools.replay import ReplayServer
 from tests.conftest import WILSON_SITE
 from tests.helpers import LOCAL, Result, harvester, read_jsonl
 

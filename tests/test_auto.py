@@ -1,4 +1,4 @@
-"""The zero-config listing extractor (harvester.auto) on synthetic and on real pages."""
+"""The zero-config listing extractor (harvester.parsing.auto) on synthetic and on real pages."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ from pathlib import Path
 import parsel
 import pytest
 
-from harvester.auto import AutoResult, extract_blocks
+from harvester.parsing.auto import AutoResult, extract_blocks
 from harvester.normalize.datefind import find_dates, strip_dates_and_times
-from harvester.parsers.model import ChallengePageError, ListingPage, NotAListingError
-from harvester.scoring import read_page
+from harvester.model import ChallengePageError, ListingPage, NotAListingError
+from benchmarks.score import read_page
 
 REAL = Path(__file__).parents[2] / "shared" / "realworld" / "city-scrapers"
 BASE = "https://example.org/meetings/"

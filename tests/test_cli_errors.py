@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from harvester.cli import main
-from harvester.faults import Fault
+from harvester.devtools.faults import Fault
 from tests.conftest import WILSON_SITE
 from tests.fault_helpers import crawl, fault_site
 from tests.helpers import harvester

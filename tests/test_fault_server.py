@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from harvester.faults import Fault, FaultPlan, FaultPlanError, listing_html, row_html, synthetic_page
-from harvester.parsers.listing import parse_listing
-from harvester.replay import ReplayServer
+from harvester.devtools.faults import Fault, FaultPlan, FaultPlanError, listing_html, row_html, synthetic_page
+from harvester.parsing.files import parse_listing
+from harvester.devtools.replay import ReplayServer
 from tests.conftest import WILSON_SITE
 from tests.fault_helpers import MAO, fault_site
 

@@ -1,4 +1,4 @@
-"""Unit tests of the downloader components in harvester.middlewares and of text repair."""
+"""Unit tests of the downloader components in harvester.crawl.downloader and of text repair."""
 
 from __future__ import annotations
 
@@ -8,14 +8,14 @@ import pytest
 from scrapy.http import HtmlResponse, Request
 from scrapy.utils.test import get_crawler
 
-from harvester.middlewares import (
+from harvester.crawl.downloader import (
     CharsetMiddleware,
     RetryAfterMiddleware,
     looks_like_challenge,
     parse_retry_after,
     redact,
 )
-from harvester.parsers.text import repair_mojibake
+from harvester.parsing.html_text import repair_mojibake
 from harvester.pipelines.normalize import repair_text
 
 

@@ -16,11 +16,11 @@ from pathlib import Path
 import pytest
 from parsel import Selector
 
-from harvester.offload import Worker, decode_listing
-from harvester.parsers.profile import parse_with_profile
+from harvester.crawl.workers import Worker, decode_listing
+from harvester.parsing.profile import parse_with_profile
 from harvester.profiles import load_profile, profile_key
 from harvester.records import build_record, repair_fields
-from harvester.replay import ReplayServer
+from harvester.devtools.replay import ReplayServer
 from tests.conftest import REPO, WILSON_SITE
 from tests.helpers import LOCAL, harvester, read_jsonl
 from tests.runs_helpers import MAO, comparable
@@ -106,7 +106,7 @@ def test_a_dead_worker_hands_everything_back(caplog):
         worker.close()
         return answer, later, worker
 
-    with caplog.at_level(logging.WARNING, logger="harvester.offload"):
+    with caplog.at_level(logging.WARNING, logger="harvester.crawl.workers"):
         answer, later, worker = asyncio.run(main())
     assert worker.broken
     assert not worker.usable
@@ -151,7 +151,7 @@ def _children(pid: int) -> list[int]:
                 cmdline = (entry / "cmdline").read_bytes()
             except OSError:
                 continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == pid and b"harvester.offload" in cmdline:
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid and b"harvester.crawl.workers" in cmdline:
                 out.append(int(entry.name))
     return out
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from harvester.outcome import FAILED, OK, decide_outcome
+from harvester.crawl.outcome import FAILED, OK, decide_outcome
 
 FAILED_PAGE = {"url": "http://x/search?page=2", "reason": "HTTP 500"}
 

@@ -8,7 +8,7 @@ import itertools
 import pytest
 from scrapy.settings import Settings
 
-from harvester.faults import Fault
+from harvester.devtools.faults import Fault
 from tests.fault_helpers import crawl, fault_site, search_times, searches
 
 pytestmark = pytest.mark.e2e
@@ -34,7 +34,7 @@ def max_in_flight(server) -> int:
 def test_scrapys_own_downloader_overruns_the_per_domain_limit(tmp_path):
     """The upstream bug, reproduced: asyncio reactor, DOWNLOAD_DELAY = 0, limit 1 → many at once.
 
-    If this starts failing, Scrapy fixed ``Downloader._process_queue`` and harvester.middlewares.
+    If this starts failing, Scrapy fixed ``Downloader._process_queue`` and harvester.crawl.downloader.
     SlotLimitedDownloader can go (see docs/reliability.md)."""
     with fault_site(*slow_search()) as server:
         run = crawl(server, tmp_path, query="slow", settings={
@@ -108,10 +108,10 @@ def test_project_defaults_are_polite():
     assert settings.getfloat("AUTOTHROTTLE_START_DELAY") >= 3
     assert settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN") == 1
     assert not settings.getbool("COOKIES_ENABLED")
-    assert settings.get("DOWNLOADER") == "harvester.middlewares.SlotLimitedDownloader"
+    assert settings.get("DOWNLOADER") == "harvester.crawl.downloader.SlotLimitedDownloader"
     middlewares = settings.getdict("DOWNLOADER_MIDDLEWARES")
     assert middlewares["scrapy.downloadermiddlewares.retry.RetryMiddleware"] is None
-    assert "harvester.middlewares.RetryAfterMiddleware" in middlewares
+    assert "harvester.crawl.downloader.RetryAfterMiddleware" in middlewares
     assert 0 < settings.getfloat("HARVESTER_MAX_RETRY_AFTER") <= 3600
     assert 0 < settings.getint("DOWNLOAD_MAXSIZE") <= 64 * 1024 * 1024
 

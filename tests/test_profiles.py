@@ -13,10 +13,10 @@ from scrapy.crawler import Crawler
 from scrapy.settings import Settings
 
 from harvester import cli
-from harvester.parsers import ChallengePageError, Counts, NotAListingError, RawBlock
-from harvester.parsers.listing import decode, parse_listing
-from harvester.parsers.profile import parse_with_profile
-from harvester.parsers.wilson import parse_wilson_listing
+from harvester.parsing import ChallengePageError, Counts, NotAListingError, RawBlock
+from harvester.parsing.files import decode, parse_listing
+from harvester.parsing.profile import parse_with_profile
+from harvester.parsing.wilson import parse_wilson_listing
 from harvester.profiles import (
     ProfileError,
     date_from_formats,
@@ -26,9 +26,9 @@ from harvester.profiles import (
     profile_from_data,
 )
 from harvester.records import build_record, record_id
-from harvester.sites import wilson as grammar
-from harvester.spiders.base import SpiderArgumentError
-from harvester.spiders.profile import ProfileSpider
+from harvester.crawl import wilson_urls as grammar
+from harvester.crawl.spider import SpiderArgumentError
+from harvester.crawl.spiders.profile import ProfileSpider
 from tests.conftest import FIXTURES, REALWORLD, WILSON_SITE, shared_file
 
 BASE = "https://digitalarchive.wilsoncenter.org/search"
@@ -528,7 +528,7 @@ def test_wilson_start_url_with_items_per_page_sets_the_page_size():
     """Positions and the last-page rule need the page size when a page shows no count header."""
     from scrapy.utils.test import get_crawler
 
-    from harvester.spiders.wilson import WilsonSpider
+    from harvester.crawl.spiders.wilson import WilsonSpider
 
     url = "http://127.0.0.1:9/search?search_api_fulltext=x"
     hundred = WilsonSpider.from_crawler(get_crawler(WilsonSpider), start_url=f"{url}&items_per_page=100")

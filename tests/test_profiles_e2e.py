@@ -8,7 +8,7 @@ from urllib.parse import quote
 
 import pytest
 
-from harvester.replay import ReplayServer
+from harvester.devtools.replay import ReplayServer
 from tests.conftest import FIXTURES, WILSON_SITE
 from tests.helpers import LOCAL, harvester, read_jsonl
 

@@ -7,8 +7,8 @@ import io
 import pytest
 from scrapy.utils.test import get_crawler
 
-from harvester.extensions import Progress
-from harvester.replay import ReplayServer
+from harvester.crawl.extensions import Progress
+from harvester.devtools.replay import ReplayServer
 from tests.conftest import WILSON_SITE
 from tests.helpers import LOCAL, harvester
 

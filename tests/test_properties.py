@@ -8,13 +8,13 @@ import re
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from harvester.faults import listing_html, row_html
+from harvester.devtools.faults import listing_html, row_html
 from harvester.normalize.dates import normalize_date
 from harvester.normalize.names import Registry, default_registry
-from harvester.parsers import ListingPage, PageError
-from harvester.parsers.detect import challenge_reason
-from harvester.parsers.listing import decode, parse_listing
-from harvester.parsers.text import clean
+from harvester.parsing import ListingPage, PageError
+from harvester.parsing.detect import challenge_reason
+from harvester.parsing.files import decode, parse_listing
+from harvester.parsing.html_text import clean
 
 FAST = settings(max_examples=60, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 

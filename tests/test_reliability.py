@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from harvester.faults import Fault
+from harvester.devtools.faults import Fault
 from tests.fault_helpers import (
     MAO,
     MAO_PAGES,
@@ -175,8 +175,8 @@ CHARSET_PAGES = {  # page: (mode, what the log says about it)
 
 
 def test_a_wrong_or_missing_charset_gives_the_right_text_and_says_so(tmp_path):
-    from harvester.faults import synthetic_page
-    from harvester.parsers.listing import parse_listing
+    from harvester.devtools.faults import synthetic_page
+    from harvester.parsing.files import parse_listing
 
     listing = Fault("listing", path="/search", query=CHARSET, total=50)
     faults = [Fault("charset", path="/search", query={**CHARSET, "page": str(page)}, mode=mode)
@@ -254,8 +254,8 @@ def test_a_page_with_10000_rows():
     from scrapy.http import HtmlResponse
     from scrapy.utils.test import get_crawler
 
-    from harvester.faults import synthetic_page
-    from harvester.spiders.wilson import WilsonSpider
+    from harvester.devtools.faults import synthetic_page
+    from harvester.crawl.spiders.wilson import WilsonSpider
 
     crawler = get_crawler(WilsonSpider)
     spider = WilsonSpider.from_crawler(crawler, query="many", base_url="http://127.0.0.1")

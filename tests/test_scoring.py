@@ -1,4 +1,4 @@
-"""The honest scorer (harvester.scoring): matching rules, and the real figure as a regression floor."""
+"""The honest scorer (benchmarks.score): matching rules, and the real figure as a regression floor."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from harvester.auto import AutoBlock
-from harvester.scoring import (
+from harvester.parsing.auto import AutoBlock
+from benchmarks.score import (
     DEFAULT_ANNOTATIONS,
     dates_match,
     main,
@@ -25,7 +25,7 @@ REPO = Path(__file__).parents[1]
 PAGES = Path(__file__).parents[2] / "shared" / "realworld" / "city-scrapers"
 HELDOUT = REPO / "benchmarks" / "annotations" / "city-scrapers-heldout.json"
 
-# Measured with this commit's extractor (python -m harvester.scoring); the floor is 0.02 below.
+# Measured with this commit's extractor (python -m benchmarks.score); the floor is 0.02 below.
 MEASURED_MACRO_F1 = 0.994
 MEASURED_HELDOUT_MACRO_F1 = 0.997
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from harvester.parsers import ChallengePageError, Counts, NotAListingError
-from harvester.parsers.rendered_text import parse_text_listing, split_url_line
+from harvester.parsing import ChallengePageError, Counts, NotAListingError
+from harvester.parsing.text_copies import parse_text_listing, split_url_line
 from tests.conftest import shared_file
 
 SEED_EXPECTED = [

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from parsel import Selector
 
-from harvester.parsers import ChallengePageError, Counts, NotAListingError
-from harvester.parsers.listing import decode, parse_listing, parse_listing_file
-from harvester.parsers.wilson import parse_old_wilson_listing, parse_wilson_listing
+from harvester.parsing import ChallengePageError, Counts, NotAListingError
+from harvester.parsing.files import decode, parse_listing, parse_listing_file
+from harvester.parsing.wilson import parse_old_wilson_listing, parse_wilson_listing
 from tests.conftest import WILSON_SITE
 
 BASE = "https://digitalarchive.wilsoncenter.org/search"
@@ -120,7 +120,7 @@ def test_old_list_parser_rejects_a_current_page():
 )
 def test_count_header_split_over_elements(markup):
     """The real header's markup was never seen: the count is found by its text, however it is wrapped."""
-    from harvester.parsers.profile import parse_with_profile
+    from harvester.parsing.profile import parse_with_profile
     from harvester.profiles import load_profile
 
     html = (WILSON_SITE / "search-mao-zedong-page-1.html").read_text(encoding="utf-8")

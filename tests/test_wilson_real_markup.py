@@ -8,8 +8,8 @@ import re
 import pytest
 from parsel import Selector
 
-from harvester.parsers import NotAListingError
-from harvester.parsers.wilson import parse_wilson_listing
+from harvester.parsing import NotAListingError
+from harvester.parsing.wilson import parse_wilson_listing
 from tests.conftest import REALWORLD, shared_file
 
 BASE = "https://digitalarchive.wilsoncenter.org/search?search_api_fulltext=mikoyan"

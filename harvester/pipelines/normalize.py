@@ -11,7 +11,7 @@ from scrapy.crawler import Crawler
 from scrapy.statscollectors import StatsCollector
 
 from harvester.normalize.names import Registry, default_registry
-from harvester.offload import Worker
+from harvester.crawl.workers import Worker
 from harvester.records import TEXT_FIELDS, build_record, repair_fields
 
 __all__ = [
@@ -39,7 +39,7 @@ def utc_now() -> str:
 
 class NormalizePipeline:
     """Raw item → record. Once the crawl has normalised ``HARVESTER_NORMALIZE_WORKER_AFTER`` records itself,
-    they are built in the crawl's worker process (:mod:`harvester.offload`; ``HARVESTER_NORMALIZE_WORKERS = 0``
+    they are built in the crawl's worker process (:mod:`harvester.crawl.workers`; ``HARVESTER_NORMALIZE_WORKERS = 0``
     keeps them here). Either way the records, the stats and the log are the same: the worker repairs and
     builds, the counting and the logging happen here."""
 

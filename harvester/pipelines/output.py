@@ -1,7 +1,7 @@
 """The last pipeline: stage each record in the run's journal; the run's files are written when it ends.
 
 Staging (SQLite, committed with each page's done mark) rather than appending to the output file is what makes a run
-resumable after ``kill -9``: see :mod:`harvester.runs`. When the crawl ends the run file is written from the
+resumable after ``kill -9``: see :mod:`harvester.storage.run`. When the crawl ends the run file is written from the
 journal under a temporary name and renamed, so a killed run never leaves a half file under the final name.
 
 With Scrapy's feed exports (``scrapy crawl wilson -O file.jsonl``) and no ``HARVESTER_OUTPUT_PATH`` this
@@ -20,10 +20,10 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
 from scrapy.statscollectors import StatsCollector
 
-from harvester.outcome import decide_outcome
+from harvester.crawl.outcome import decide_outcome
 from harvester.pipelines.dedupe import dedupe_key
-from harvester.runs import INTERRUPTED, Run, StateError, ordered, plan_run, register
-from harvester.spiders.base import PageSummary, page_parsed
+from harvester.storage.run import INTERRUPTED, Run, StateError, ordered, plan_run, register
+from harvester.crawl.spider import PageSummary, page_parsed
 
 __all__ = ["JsonlWriterPipeline", "ordered"]
 

@@ -21,7 +21,7 @@ from scrapy.exceptions import DropItem
 
 from harvester.pipelines.dedupe import dedupe_key
 from harvester.records import FIELDS
-from harvester.runs import current_run
+from harvester.storage.run import current_run
 
 logger = logging.getLogger(__name__)
 

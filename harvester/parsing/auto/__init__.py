@@ -67,7 +67,7 @@ from harvester.normalize.datefind import (
     strip_dates_and_times,
 )
 from harvester.normalize.dates import normalize_date
-from harvester.parsers.model import ChallengePageError, ListingPage, NotAListingError, RawBlock
+from harvester.model import ChallengePageError, ListingPage, NotAListingError, RawBlock
 
 __all__ = ["AutoBlock", "AutoResult", "GroupSummary", "extract_blocks"]
 

@@ -2,10 +2,10 @@
 
 Pure, like the hand-written parsers: no dates parsed, no names resolved. The profile's XPath objects are
 compiled once when it is loaded; this module only runs them. Field text has the semantics of
-:func:`~harvester.parsers.text.element_text` (``<br>`` and block boundaries read as spaces, whitespace
+:func:`~harvester.parsing.html_text.element_text` (``<br>`` and block boundaries read as spaces, whitespace
 collapsed, empty → ``None``).
 
-Order of checks, as in :func:`harvester.parsers.wilson.parse_wilson_listing`: a challenge page (title and
+Order of checks, as in :func:`harvester.parsing.wilson.parse_wilson_listing`: a challenge page (title and
 markup), the profile's "not a listing" markers, the result blocks; no blocks → a deep challenge check, the
 count header, the empty-result message; none of them → :class:`NotAListingError`.
 """
@@ -20,10 +20,10 @@ from urllib.parse import urljoin
 from lxml import etree
 from parsel import Selector
 
-from harvester.parsers.counts import find_counts
-from harvester.parsers.detect import raise_if_challenge
-from harvester.parsers.model import Counts, ListingPage, NotAListingError, RawBlock
-from harvester.parsers.text import clean, element_text
+from harvester.parsing.counts import find_counts
+from harvester.parsing.detect import raise_if_challenge
+from harvester.model import Counts, ListingPage, NotAListingError, RawBlock
+from harvester.parsing.html_text import clean, element_text
 from harvester.profiles import Count, Empty, Extractor, Field, Profile
 
 __all__ = ["extract", "item_additions", "parse_file_with_profile", "parse_with_profile", "read_counts"]
@@ -37,8 +37,8 @@ _BODY_X = etree.XPath("//body")
 def parse_with_profile(selector: Selector, profile: Profile, base_url: str | None = None) -> ListingPage:
     """Parse one listing page with a profile.
 
-    Raises :class:`~harvester.parsers.ChallengePageError` for a bot challenge and
-    :class:`~harvester.parsers.NotAListingError` for a page the profile marks as something else, or one that
+    Raises :class:`~harvester.parsing.ChallengePageError` for a bot challenge and
+    :class:`~harvester.parsing.NotAListingError` for a page the profile marks as something else, or one that
     shows neither result blocks, nor a count header, nor an empty-result message.
     """
     root = selector.root
@@ -80,8 +80,8 @@ def parse_with_profile(selector: Selector, profile: Profile, base_url: str | Non
 
 
 def parse_file_with_profile(path: Path, profile: Profile, base_url: str | None = None) -> ListingPage:
-    """Parse a saved page (bytes decoded as :func:`harvester.parsers.listing.decode` does) with a profile."""
-    from harvester.parsers.listing import decode
+    """Parse a saved page (bytes decoded as :func:`harvester.parsing.files.decode` does) with a profile."""
+    from harvester.parsing.files import decode
 
     return parse_with_profile(Selector(text=decode(path.read_bytes()), base_url=base_url), profile, base_url)
 

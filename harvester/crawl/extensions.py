@@ -12,7 +12,7 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.utils.asyncio import create_looping_call
 
-from harvester.outcome import decide_outcome
+from harvester.crawl.outcome import decide_outcome
 
 logger = logging.getLogger(__name__)
 _LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")

@@ -1,6 +1,6 @@
-"""Score the zero-config extractor (`harvester.auto`) against hand-made annotations of real pages.
+"""Score the zero-config extractor (`harvester.parsing.auto`) against hand-made annotations of real pages.
 
-Run: ``.venv/bin/python -m harvester.scoring [--annotations PATH] [--pages DIR] [--json OUT]``
+Run: ``.venv/bin/python -m benchmarks.score [--annotations PATH] [--pages DIR] [--json OUT]``
 
 Matching, per page
 ------------------
@@ -49,9 +49,9 @@ from pathlib import Path
 import parsel
 from w3lib.encoding import html_to_unicode
 
-from harvester.auto import AutoBlock, extract_blocks
+from harvester.parsing.auto import AutoBlock, extract_blocks
 from harvester.normalize.datefind import strip_dates_and_times
-from harvester.parsers.model import PageError
+from harvester.model import PageError
 
 __all__ = [
     "PageScore",
@@ -271,7 +271,7 @@ def score(annotations_path: str | Path = DEFAULT_ANNOTATIONS, pages_dir: str | P
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m harvester.scoring", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.score", description=__doc__.split("\n\n")[0])
     parser.add_argument("--annotations", type=Path, default=DEFAULT_ANNOTATIONS)
     parser.add_argument("--pages", type=Path, default=DEFAULT_PAGES)
     parser.add_argument("--json", type=Path, help="also write the per-page figures as JSON here")

@@ -13,8 +13,8 @@ from collections.abc import Iterable
 
 from lxml import etree
 
-from harvester.parsers.model import Counts
-from harvester.parsers.text import element_text
+from harvester.model import Counts
+from harvester.parsing.html_text import element_text
 
 
 def _counts(text: str | None, regex: re.Pattern[str], max_length: int) -> Counts | None:

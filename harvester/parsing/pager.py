@@ -1,7 +1,7 @@
 """Generic pagination for zero-config mode: find a listing page's "next page" link without a profile.
 
 Pure functions over a parsel ``Selector`` (no Scrapy, no network). Used by the ``auto`` spider
-(:mod:`harvester.spiders.auto`) to walk a listing and by the profile drafter (:mod:`harvester.suggest`) to
+(:mod:`harvester.crawl.spiders.auto`) to walk a listing and by the profile drafter (:mod:`harvester.profiles.draft`) to
 describe the pager.
 
 What counts as the next page, best first:

@@ -8,8 +8,8 @@ from lxml import etree
 from lxml.cssselect import CSSSelector
 from parsel import Selector
 
-from harvester.parsers.model import ChallengePageError, NotAListingError
-from harvester.parsers.text import clean
+from harvester.model import ChallengePageError, NotAListingError
+from harvester.parsing.html_text import clean
 
 # Phrases of bot-protection interstitials and block pages (Cloudflare, Akamai, DataDome, Sucuri, generic WAFs).
 _CHALLENGE_PHRASES = re.compile(

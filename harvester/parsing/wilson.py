@@ -13,10 +13,10 @@ from urllib.parse import urljoin
 from lxml import etree
 from parsel import Selector
 
-from harvester.parsers.counts import find_counts
-from harvester.parsers.detect import raise_if_challenge, raise_if_wilson_document
-from harvester.parsers.model import Counts, ListingPage, NotAListingError, RawBlock
-from harvester.parsers.text import clean, element_text
+from harvester.parsing.counts import find_counts
+from harvester.parsing.detect import raise_if_challenge, raise_if_wilson_document
+from harvester.model import Counts, ListingPage, NotAListingError, RawBlock
+from harvester.parsing.html_text import clean, element_text
 
 _OUTSIDE_CHROME = "not(ancestor::header) and not(ancestor::nav) and not(ancestor::footer) and not(ancestor::aside)"
 _CURRENT_ROWS = (

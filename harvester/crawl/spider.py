@@ -1,11 +1,11 @@
 """The base class for listing spiders: the author's guide to adding a site.
 
 A listing spider only navigates. It knows the site's search URLs and how to page through them; it hands
-each page to a pure parser (``harvester.parsers``) and yields one raw record per result block. Everything
+each page to a pure parser (``harvester.parsing``) and yields one raw record per result block. Everything
 else — dates, titles, names, validation, output — happens in the item pipelines.
 
 Most sites need no spider at all: a small TOML profile (``docs/profiles.md``, ``harvester/data/profiles/``)
-drives the generic :class:`~harvester.spiders.profile.ProfileSpider`. For a site a profile cannot describe,
+drives the generic :class:`~harvester.crawl.spiders.profile.ProfileSpider`. For a site a profile cannot describe,
 subclass :class:`ListingSpider` and provide:
 
 ``name``
@@ -13,8 +13,8 @@ subclass :class:`ListingSpider` and provide:
 ``build_start_url()``
     The first listing page, from validated spider arguments (raise :class:`SpiderArgumentError` on bad ones).
 ``parse_page(response)``
-    Call the site's parser; return a :class:`~harvester.parsers.ListingPage`. Raise
-    :class:`~harvester.parsers.PageError` (or let the parser raise it) for anything that is not a listing.
+    Call the site's parser; return a :class:`~harvester.parsing.ListingPage`. Raise
+    :class:`~harvester.parsing.PageError` (or let the parser raise it) for anything that is not a listing.
 ``page_number(url)`` / ``with_page(url, n)`` / ``page_size``
     The site's pagination grammar.
 
@@ -55,9 +55,9 @@ from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
-from harvester.middlewares import RETRY_NOTE
-from harvester.offload import Worker, decode_listing
-from harvester.parsers import ChallengePageError, Counts, ListingPage, PageError, RawBlock
+from harvester.crawl.downloader import RETRY_NOTE
+from harvester.crawl.workers import Worker, decode_listing
+from harvester.parsing import ChallengePageError, Counts, ListingPage, PageError, RawBlock
 from harvester.records import record_id
 
 logger = logging.getLogger(__name__)
@@ -112,7 +112,7 @@ class ListingSpider(scrapy.Spider):
     # Statuses that still reach the parser: bot protection answers 403/503 with a challenge page, which must be
     # reported as such rather than as a bare HTTP error.
     handle_httpstatus_list: ClassVar[list[int]] = [403, 503]
-    run_view: RunView | None = None  # set by the output pipeline (harvester.runs.Run)
+    run_view: RunView | None = None  # set by the output pipeline (harvester.storage.run.Run)
     arguments: ClassVar[dict[str, Any]] = {}  # the spider arguments as given (for the run's manifest)
 
     def __init__(self, *args: Any, max_pages: Any = None, **kwargs: Any) -> None:
@@ -237,7 +237,7 @@ class ListingSpider(scrapy.Spider):
         raise DontCloseSpider
 
     def offload_parse(self, response: Response) -> tuple[Any, ...] | None:
-        """The arguments of the worker's ``listing`` job for this page (:mod:`harvester.offload`): a spider
+        """The arguments of the worker's ``listing`` job for this page (:mod:`harvester.crawl.workers`): a spider
         whose :meth:`parse_page` is ``parse_with_profile`` returns ``(profile_key(...), response.text,
         response.url)``. None (the default): the page is parsed in the crawl's process."""
         return None

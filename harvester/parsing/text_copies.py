@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import re
 
-from harvester.parsers.detect import challenge_reason
-from harvester.parsers.model import ChallengePageError, Counts, ListingPage, NotAListingError, RawBlock
-from harvester.parsers.text import clean
+from harvester.parsing.detect import challenge_reason
+from harvester.model import ChallengePageError, Counts, ListingPage, NotAListingError, RawBlock
+from harvester.parsing.html_text import clean
 
 _MONTH = (
     r"(?:January|February|March|April|May|June|July|August|September|October|November|December"

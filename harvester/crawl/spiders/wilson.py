@@ -10,11 +10,11 @@ from parsel import Selector
 from scrapy.crawler import Crawler
 from scrapy.http import Response
 
-from harvester.parsers import ListingPage
-from harvester.parsers.profile import parse_with_profile
+from harvester.parsing import ListingPage
+from harvester.parsing.profile import parse_with_profile
 from harvester.profiles import Profile, load_profile, profile_key
-from harvester.sites import wilson as grammar
-from harvester.spiders.base import ListingSpider, SpiderArgumentError, positive_int
+from harvester.crawl import wilson_urls as grammar
+from harvester.crawl.spider import ListingSpider, SpiderArgumentError, positive_int
 
 
 class WilsonSpider(ListingSpider):
@@ -91,7 +91,7 @@ class WilsonSpider(ListingSpider):
 
     def parse_page(self, response: Response) -> ListingPage:
         """Selectors from the site's profiles (``data/profiles/wilson.toml``, ``wilson-old.toml``); the URL
-        grammar stays in ``harvester.sites.wilson``."""
+        grammar stays in ``harvester.crawl.wilson_urls``."""
         selector = Selector(text=response.text, base_url=response.url)
         return parse_with_profile(selector, self.profile_for(response.url), response.url)
 

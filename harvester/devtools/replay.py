@@ -12,7 +12,7 @@ The site is described by ``site.toml`` in its folder (see ``fixtures/wilson/site
 A search that the manifest does not know answers like the real site: an empty listing, status 200.
 
 ``ReplayServer(site, faults=...)`` (``harvester serve DIR --faults PLAN.toml``) makes chosen URLs misbehave:
-see :mod:`harvester.faults`. The server counts every request (``requests``, ``log``) and the most requests
+see :mod:`harvester.devtools.faults`. The server counts every request (``requests``, ``log``) and the most requests
 to one host it was answering at once (``max_in_flight``), for politeness assertions.
 """
 
@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from harvester.faults import Fault, FaultPlan, apply_fault, page_of, send, synthetic_page
+from harvester.devtools.faults import Fault, FaultPlan, apply_fault, page_of, send, synthetic_page
 
 logger = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """Listing parsers: pure functions from a page (parsel Selector or text) to raw result blocks."""
 
-from harvester.parsers.model import (
+from harvester.model import (
     ChallengePageError,
     Counts,
     ListingPage,

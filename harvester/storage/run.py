@@ -2,7 +2,7 @@
 
 Layout under the output dir (``HARVESTER_OUTPUT_DIR``)::
 
-    <source>/state.sqlite              every record ever seen (harvester.state)
+    <source>/state.sqlite              every record ever seen (harvester.storage.state)
     <source>/dataset.jsonl             the latest version of each, by id, rewritten after each successful run
     <source>/runs/<run id>.jsonl       the run's records (incremental: new and changed; --full: all)
     <source>/runs/<run id>.json        its manifest
@@ -41,10 +41,10 @@ from pathlib import Path
 from typing import Any
 
 from harvester import __version__
-from harvester.parsers import Counts
+from harvester.parsing import Counts
 from harvester.records import FIELDS, SCHEMA_VERSION
-from harvester.spiders.base import PageSummary
-from harvester.state import (
+from harvester.crawl.spider import PageSummary
+from harvester.storage.state import (
     StateError,
     StateStore,
     connect,
@@ -351,7 +351,7 @@ class Journal:
             yield json.loads(line)
 
     def record_lines(self, statuses: Iterable[str] | None = None) -> Iterator[str]:
-        """:meth:`records` as staged: each one's JSON text (:func:`harvester.state.dumps`), not decoded."""
+        """:meth:`records` as staged: each one's JSON text (:func:`harvester.storage.state.dumps`), not decoded."""
         wanted = set(statuses) if statuses is not None else None
         for status, record in self.conn.execute("SELECT status, record FROM items ORDER BY seq"):
             if wanted is None or status in wanted:

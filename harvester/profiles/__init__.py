@@ -7,8 +7,8 @@ use declared parameters only, defaults are valid), and returns a frozen :class:`
 compiled once (lxml ``XPath`` objects; CSS is translated to XPath by parsel's translator, so ``::text`` and
 ``::attr(name)`` work). Every problem is reported as ``<file>: <key path>: <what is wrong>``.
 
-The format is described in ``docs/profiles.md``; :func:`harvester.parsers.profile.parse_with_profile` reads a
-page with a profile and :class:`harvester.spiders.profile.ProfileSpider` crawls with one.
+The format is described in ``docs/profiles.md``; :func:`harvester.parsing.profile.parse_with_profile` reads a
+page with a profile and :class:`harvester.crawl.spiders.profile.ProfileSpider` crawls with one.
 """
 
 from __future__ import annotations

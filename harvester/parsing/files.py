@@ -8,10 +8,10 @@ from pathlib import Path
 from parsel import Selector
 from w3lib.encoding import html_to_unicode
 
-from harvester.parsers.detect import raise_if_challenge
-from harvester.parsers.model import ListingPage, NotAListingError
-from harvester.parsers.rendered_text import parse_text_listing, split_url_line
-from harvester.parsers.wilson import parse_old_wilson_listing, parse_wilson_listing
+from harvester.parsing.detect import raise_if_challenge
+from harvester.model import ListingPage, NotAListingError
+from harvester.parsing.text_copies import parse_text_listing, split_url_line
+from harvester.parsing.wilson import parse_old_wilson_listing, parse_wilson_listing
 
 _HTML_START = re.compile(
     r"^\s*(<!--.*?-->\s*)*<(!doctype html|html|head|body|main|div|table|section|ul)\b", re.IGNORECASE | re.DOTALL

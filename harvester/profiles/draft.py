@@ -1,6 +1,6 @@
 """Draft a site profile from what auto mode finds on one saved page: ``harvester profile --suggest FILE``.
 
-The auto extractor (:mod:`harvester.auto`) says which blocks are results and what their date, title and link
+The auto extractor (:mod:`harvester.parsing.auto`) says which blocks are results and what their date, title and link
 are; this module turns that into selectors a profile can hold, and checks them on the same page:
 
 * ``[blocks]``: the result elements, found again from each block's path and its texts; the selector is the
@@ -11,7 +11,7 @@ are; this module turns that into selectors a profile can hold, and checks them o
   and the one right for most blocks wins. A date shown inside longer text gets a ``regex`` built from the
   shape of the dates shown ("August 17, 2023" -> month name, day, four-digit year);
 * ``[dates] formats``: strptime formats that read every date exactly as the date normaliser does;
-* ``[pagination]``: the next-page link (:mod:`harvester.autopager`) as a selector, and the page number's place
+* ``[pagination]``: the next-page link (:mod:`harvester.parsing.pager`) as a selector, and the page number's place
   in its URL;
 * ``[start]``: the page's URL (``--base-url``, else its canonical URL).
 
@@ -37,13 +37,13 @@ import parsel
 from lxml import etree
 from parsel import css2xpath
 
-from harvester.auto import AutoBlock, AutoResult, extract_blocks
-from harvester.autopager import NextLink, find_next_link, home_host, page_param, source_name
+from harvester.parsing.auto import AutoBlock, AutoResult, extract_blocks
+from harvester.parsing.pager import NextLink, find_next_link, home_host, page_param, source_name
 from harvester.normalize.datefind import strip_dates_and_times
 from harvester.normalize.dates import normalize_date
-from harvester.parsers.text import element_text
+from harvester.parsing.html_text import element_text
 from harvester.profiles import Extractor, date_from_formats, profile_from_data
-from harvester.scoring import normalize_title
+from benchmarks.score import normalize_title
 
 __all__ = ["Draft", "SuggestError", "suggest_file", "suggest_profile"]
 
@@ -390,7 +390,7 @@ def _choose(
 ) -> _FieldChoice | None:
     """The selector (among forms derived from each block's target elements) right for the most blocks; ties go
     to selectors without a regex, CSS over XPath, with a class, shorter."""
-    from harvester.parsers.profile import extract
+    from harvester.parsing.profile import extract
 
     pool: dict[_Spec, None] = {}
     for pair in pairs:
@@ -463,7 +463,7 @@ def _shape(text: str) -> str:
 
 def suggest_file(path: str | Path, *, base_url: str | None = None, name: str | None = None) -> Draft:
     """Draft a profile from a saved listing page (decoded as ``harvester parse`` decodes it)."""
-    from harvester.parsers.listing import decode
+    from harvester.parsing.files import decode
 
     path = Path(path)
     selector = parsel.Selector(text=decode(path.read_bytes()), base_url=base_url)
@@ -615,7 +615,7 @@ def _summary_ok(pair: _Pair, value: str | None) -> bool:
 def _formats(pairs: list[_Pair], spec: _Spec | None) -> list[str]:
     if spec is None:
         return []
-    from harvester.parsers.profile import extract
+    from harvester.parsing.profile import extract
 
     extractor = spec.extractor()
     values = [v for p in pairs if extractor is not None and (v := extract(extractor, p.el))]
@@ -748,8 +748,8 @@ def _braces(text: str) -> str:
 def _reproduced(selector: parsel.Selector, profile: Any, page_url: str | None, result: AutoResult) -> int:
     """How many of auto mode's records the draft gives back on the page: the same date (as the record normaliser
     reads it) and title (compared as the scorer does: case, punctuation and dates aside)."""
-    from harvester.parsers import PageError
-    from harvester.parsers.profile import item_additions, parse_with_profile
+    from harvester.parsing import PageError
+    from harvester.parsing.profile import item_additions, parse_with_profile
     from harvester.records import build_record
 
     try:

@@ -2,14 +2,14 @@
 
 At 0 ms latency a crawl is CPU-bound on one core: the reactor's process downloads, parses pages and runs the
 pipelines. Two steps are pure and cost about as much as everything else a page needs: reading a listing page
-with its profile (:func:`harvester.parsers.profile.parse_with_profile`) and normalising a record (mojibake
+with its profile (:func:`harvester.parsing.profile.parse_with_profile`) and normalising a record (mojibake
 repair, title grammar, names, dates: :func:`harvester.records.build_record`). Once a crawl has normalised
 ``HARVESTER_NORMALIZE_WORKER_AFTER`` records itself (a crawl of a few pages never gets there), both go to one
 worker process (``HARVESTER_NORMALIZE_WORKERS``: 1, the default, on a machine with two or more cores; 0 keeps
 everything in the crawl's process). Jobs go in batches (whatever was asked in one turn of the event loop: a
 page's rows, often several pages'), so the pickling costs little.
 
-The worker is ``python -m harvester.offload``, spoken to over its stdin and stdout in length-prefixed JSON
+The worker is ``python -m harvester.crawl.workers``, spoken to over its stdin and stdout in length-prefixed JSON
 (never pickle: nothing that can carry code crosses the pipe), not a :mod:`multiprocessing` pool: a spawned pool
 re-imports the crawl's ``__main__``, and a script without a ``__name__ == "__main__"`` guard would run its crawl
 again in the worker. A job whose arguments are not plain JSON data is done in the crawl's process.
@@ -78,7 +78,7 @@ class _Jobs:
     def listing(self, profile: tuple[str, int, int], text: str, url: str) -> Any:
         from parsel import Selector
 
-        from harvester.parsers.profile import parse_with_profile
+        from harvester.parsing.profile import parse_with_profile
         from harvester.profiles import load_profile_key
 
         loaded = load_profile_key(tuple(profile))
@@ -142,7 +142,7 @@ def decode_request(body: bytes) -> tuple[int, list[list[Any]]]:
 
 
 def encode_listing(page: Any) -> list[Any]:
-    """A :class:`~harvester.parsers.ListingPage` as JSON data (:func:`decode_listing` reads it back)."""
+    """A :class:`~harvester.parsing.ListingPage` as JSON data (:func:`decode_listing` reads it back)."""
     counts = page.counts
     return [
         page.layout,
@@ -157,7 +157,7 @@ def encode_listing(page: Any) -> list[Any]:
 
 
 def decode_listing(data: list[Any]) -> Any:
-    from harvester.parsers import Counts, ListingPage, RawBlock
+    from harvester.parsing import Counts, ListingPage, RawBlock
 
     layout, blocks, counts, missing, next_url = data
     return ListingPage(
@@ -313,7 +313,7 @@ class Worker:
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH")) if p)}
         try:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "harvester.offload", self.registry_path or ""],
+                [sys.executable, "-m", "harvester.crawl.workers", self.registry_path or ""],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 env=env,

@@ -59,12 +59,14 @@ from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
+from harvester.devtools import packaged
+
 KINDS = frozenset(
     ("status", "hang", "reset", "truncate", "challenge", "charset", "count", "loop", "malformed", "listing",
      "body", "serve")
 )
 CHARSET_MODES = frozenset(("cp1252-as-utf8", "utf8-as-cp1252", "missing", "double-encoded"))
-CHALLENGE_FILE = Path(__file__).resolve().parents[1] / "fixtures" / "wilson" / "challenge-cloudflare.html"
+CHALLENGE_PAGE = "challenge-cloudflare.html"  # in the packaged demo site (harvester/data/demo/wilson)
 
 
 class FaultPlanError(ValueError):
@@ -331,7 +333,7 @@ def apply_fault(fault: Fault, handler: _Handler, normal: Normal, stopping: threa
         send(handler, fault.status or 500, body, "text/html; charset=utf-8", {**retry, **fault.headers})
         return
     if kind == "challenge":
-        body = CHALLENGE_FILE.read_bytes()
+        body = packaged.read_bytes(packaged.DEMO_SITE, CHALLENGE_PAGE)
         headers = {"cf-mitigated": "challenge", "Server": "cloudflare", **fault.headers}
         send(handler, fault.status or 403, body, "text/html; charset=UTF-8", headers)
         return

@@ -1,4 +1,4 @@
-"""Zero-config crawling: any listing URL, read by the auto extractor (:mod:`harvester.auto`), no profile.
+"""Zero-config crawling: any listing URL, read by the auto extractor (:mod:`harvester.parsing.auto`), no profile.
 
 ``harvester crawl --auto URL [--max-pages N]`` / ``scrapy crawl auto -a start_url=URL``.
 """
@@ -14,10 +14,10 @@ import scrapy
 from parsel import Selector
 from scrapy.http import Response, TextResponse
 
-from harvester.auto import extract_blocks
-from harvester.autopager import find_next_link, home_host, page_param, source_name, with_page_param
-from harvester.parsers import ListingPage, NotAListingError
-from harvester.spiders.base import ListingSpider, SpiderArgumentError, positive_int
+from harvester.parsing.auto import extract_blocks
+from harvester.parsing.pager import find_next_link, home_host, page_param, source_name, with_page_param
+from harvester.parsing import ListingPage, NotAListingError
+from harvester.crawl.spider import ListingSpider, SpiderArgumentError, positive_int
 
 logger = logging.getLogger(__name__)
 
@@ -35,7 +35,7 @@ class AutoSpider(ListingSpider):
     ``summary``, ``position`` (across pages), ``page`` (1 for the start URL unless it shows ``page=N``).
 
     Pagination, each page in turn: a ``rel="next"`` link, else a pager link ("Next", "Older posts", "›", "»",
-    see :mod:`harvester.autopager`) outside the result blocks, else, when the start URL has a ``page=N`` query
+    see :mod:`harvester.parsing.pager`) outside the result blocks, else, when the start URL has a ``page=N`` query
     parameter, ``page=N+1`` (a guessed page without a listing ends the walk quietly). A URL is never fetched
     twice and at most ``max_pages`` pages are fetched. A next link to another host is followed only when that
     host is the page's own (its canonical URL, or the host its links point to) and the crawl runs on a copy
