@@ -49,9 +49,9 @@ from pathlib import Path
 import parsel
 from w3lib.encoding import html_to_unicode
 
-from harvester.parsing.auto import AutoBlock, extract_blocks
-from harvester.normalize.datefind import strip_dates_and_times
 from harvester.model import PageError
+from harvester.normalize.datefind import strip_dates_and_times
+from harvester.parsing.auto import AutoBlock, extract_blocks
 
 __all__ = [
     "PageScore",

@@ -272,10 +272,10 @@ def cmd_parse_auto(args: argparse.Namespace) -> int:
     """Records of the blocks the auto extractor finds; its confidence and choice on stderr, one line a page."""
     from parsel import Selector
 
-    from harvester.parsing.auto import extract_blocks
-    from harvester.parsing.pager import home_host, source_name
     from harvester.parsing import PageError
+    from harvester.parsing.auto import extract_blocks
     from harvester.parsing.files import decode
+    from harvester.parsing.pager import home_host, source_name
     from harvester.records import build_record
 
     if args.profile:
@@ -488,7 +488,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(handler=cmd_serve)
 
     demo = sub.add_parser("demo", help="harvest the bundled replica site into output/")
-    demo.add_argument("--site", help="fixture site folder (default: the replica packaged in harvester/data/demo/wilson)")
+    demo.add_argument("--site", help="fixture site folder (default: the packaged replica, harvester/data/demo)")
     demo.add_argument("--query", default=DEMO_QUERY, help=f"query to harvest (default: {DEMO_QUERY!r})")
     demo.add_argument("--out", type=Path, help="one output file (default: output/wilson/runs/<run id>.jsonl)")
     demo.add_argument("--log-level", choices=["DEBUG", "INFO", "WARNING", "ERROR"])

@@ -7,10 +7,10 @@ from pathlib import Path
 import parsel
 import pytest
 
-from harvester.parsing.auto import AutoResult, extract_blocks
-from harvester.normalize.datefind import find_dates, strip_dates_and_times
-from harvester.model import ChallengePageError, ListingPage, NotAListingError
 from benchmarks.score import read_page
+from harvester.model import ChallengePageError, ListingPage, NotAListingError
+from harvester.normalize.datefind import find_dates, strip_dates_and_times
+from harvester.parsing.auto import AutoResult, extract_blocks
 
 REAL = Path(__file__).parents[2] / "shared" / "realworld" / "city-scrapers"
 BASE = "https://example.org/meetings/"

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from harvester.devtools.faults import Fault, FaultPlan, FaultPlanError, listing_html, row_html, synthetic_page
-from harvester.parsing.files import parse_listing
 from harvester.devtools.replay import ReplayServer
+from harvester.parsing.files import parse_listing
 from tests.conftest import WILSON_SITE
 from tests.fault_helpers import MAO, fault_site
 

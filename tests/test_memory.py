@@ -7,8 +7,8 @@ import random
 
 import pytest
 
-from harvester.pipelines.dedupe import DigestSet, compact_key
 from harvester.devtools.replay import ReplayServer
+from harvester.pipelines.dedupe import DigestSet, compact_key
 from tests.conftest import WILSON_SITE
 from tests.helpers import LOCAL, harvester, read_jsonl
 from tests.runs_helpers import MAO, comparable

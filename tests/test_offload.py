@@ -17,10 +17,10 @@ import pytest
 from parsel import Selector
 
 from harvester.crawl.workers import Worker, decode_listing
+from harvester.devtools.replay import ReplayServer
 from harvester.parsing.profile import parse_with_profile
 from harvester.profiles import load_profile, profile_key
 from harvester.records import build_record, repair_fields
-from harvester.devtools.replay import ReplayServer
 from tests.conftest import REPO, WILSON_SITE
 from tests.helpers import LOCAL, harvester, read_jsonl
 from tests.runs_helpers import MAO, comparable

@@ -13,6 +13,9 @@ from scrapy.crawler import Crawler
 from scrapy.settings import Settings
 
 from harvester import cli
+from harvester.crawl import wilson_urls as grammar
+from harvester.crawl.spider import SpiderArgumentError
+from harvester.crawl.spiders.profile import ProfileSpider
 from harvester.parsing import ChallengePageError, Counts, NotAListingError, RawBlock
 from harvester.parsing.files import decode, parse_listing
 from harvester.parsing.profile import parse_with_profile
@@ -26,9 +29,6 @@ from harvester.profiles import (
     profile_from_data,
 )
 from harvester.records import build_record, record_id
-from harvester.crawl import wilson_urls as grammar
-from harvester.crawl.spider import SpiderArgumentError
-from harvester.crawl.spiders.profile import ProfileSpider
 from tests.conftest import FIXTURES, REALWORLD, WILSON_SITE, shared_file
 
 BASE = "https://digitalarchive.wilsoncenter.org/search"

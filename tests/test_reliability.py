@@ -254,8 +254,8 @@ def test_a_page_with_10000_rows():
     from scrapy.http import HtmlResponse
     from scrapy.utils.test import get_crawler
 
-    from harvester.devtools.faults import synthetic_page
     from harvester.crawl.spiders.wilson import WilsonSpider
+    from harvester.devtools.faults import synthetic_page
 
     crawler = get_crawler(WilsonSpider)
     spider = WilsonSpider.from_crawler(crawler, query="many", base_url="http://127.0.0.1")

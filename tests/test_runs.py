@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from harvester.storage.run import Run, RunPlan, RunSetupError, confined, job_key, new_run_id, preflight, safe_name
 from harvester.crawl.spider import PageSummary
+from harvester.storage.run import Run, RunPlan, RunSetupError, confined, job_key, new_run_id, preflight, safe_name
 from harvester.storage.state import StateError, StateStore, content_hash
 from tests.test_contract import valid_record
 

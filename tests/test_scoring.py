@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from harvester.parsing.auto import AutoBlock
 from benchmarks.score import (
     DEFAULT_ANNOTATIONS,
     dates_match,
@@ -20,6 +19,7 @@ from benchmarks.score import (
     score_page,
     titles_match,
 )
+from harvester.parsing.auto import AutoBlock
 
 REPO = Path(__file__).parents[1]
 PAGES = Path(__file__).parents[2] / "shared" / "realworld" / "city-scrapers"

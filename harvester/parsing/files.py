@@ -8,8 +8,8 @@ from pathlib import Path
 from parsel import Selector
 from w3lib.encoding import html_to_unicode
 
-from harvester.parsing.detect import raise_if_challenge
 from harvester.model import ListingPage, NotAListingError
+from harvester.parsing.detect import raise_if_challenge
 from harvester.parsing.text_copies import parse_text_listing, split_url_line
 from harvester.parsing.wilson import parse_old_wilson_listing, parse_wilson_listing
 

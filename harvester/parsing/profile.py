@@ -20,9 +20,9 @@ from urllib.parse import urljoin
 from lxml import etree
 from parsel import Selector
 
+from harvester.model import Counts, ListingPage, NotAListingError, RawBlock
 from harvester.parsing.counts import find_counts
 from harvester.parsing.detect import raise_if_challenge
-from harvester.model import Counts, ListingPage, NotAListingError, RawBlock
 from harvester.parsing.html_text import clean, element_text
 from harvester.profiles import Count, Empty, Extractor, Field, Profile
 

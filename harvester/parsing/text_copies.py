@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import re
 
-from harvester.parsing.detect import challenge_reason
 from harvester.model import ChallengePageError, Counts, ListingPage, NotAListingError, RawBlock
+from harvester.parsing.detect import challenge_reason
 from harvester.parsing.html_text import clean
 
 _MONTH = (

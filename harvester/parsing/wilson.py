@@ -13,9 +13,9 @@ from urllib.parse import urljoin
 from lxml import etree
 from parsel import Selector
 
+from harvester.model import Counts, ListingPage, NotAListingError, RawBlock
 from harvester.parsing.counts import find_counts
 from harvester.parsing.detect import raise_if_challenge, raise_if_wilson_document
-from harvester.model import Counts, ListingPage, NotAListingError, RawBlock
 from harvester.parsing.html_text import clean, element_text
 
 _OUTSIDE_CHROME = "not(ancestor::header) and not(ancestor::nav) and not(ancestor::footer) and not(ancestor::aside)"

@@ -10,8 +10,8 @@ from typing import Any
 from scrapy.crawler import Crawler
 from scrapy.statscollectors import StatsCollector
 
-from harvester.normalize.names import Registry, default_registry
 from harvester.crawl.workers import Worker
+from harvester.normalize.names import Registry, default_registry
 from harvester.records import TEXT_FIELDS, build_record, repair_fields
 
 __all__ = [

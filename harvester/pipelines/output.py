@@ -21,9 +21,9 @@ from scrapy.exceptions import DropItem, NotConfigured
 from scrapy.statscollectors import StatsCollector
 
 from harvester.crawl.outcome import decide_outcome
+from harvester.crawl.spider import PageSummary, page_parsed
 from harvester.pipelines.dedupe import dedupe_key
 from harvester.storage.run import INTERRUPTED, Run, StateError, ordered, plan_run, register
-from harvester.crawl.spider import PageSummary, page_parsed
 
 __all__ = ["JsonlWriterPipeline", "ordered"]
 

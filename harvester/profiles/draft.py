@@ -37,13 +37,13 @@ import parsel
 from lxml import etree
 from parsel import css2xpath
 
-from harvester.parsing.auto import AutoBlock, AutoResult, extract_blocks
-from harvester.parsing.pager import NextLink, find_next_link, home_host, page_param, source_name
+from benchmarks.score import normalize_title
 from harvester.normalize.datefind import strip_dates_and_times
 from harvester.normalize.dates import normalize_date
+from harvester.parsing.auto import AutoBlock, AutoResult, extract_blocks
 from harvester.parsing.html_text import element_text
+from harvester.parsing.pager import NextLink, find_next_link, home_host, page_param, source_name
 from harvester.profiles import Extractor, date_from_formats, profile_from_data
-from benchmarks.score import normalize_title
 
 __all__ = ["Draft", "SuggestError", "suggest_file", "suggest_profile"]
 

@@ -41,9 +41,9 @@ from pathlib import Path
 from typing import Any
 
 from harvester import __version__
+from harvester.crawl.spider import PageSummary
 from harvester.parsing import Counts
 from harvester.records import FIELDS, SCHEMA_VERSION
-from harvester.crawl.spider import PageSummary
 from harvester.storage.state import (
     StateError,
     StateStore,

@@ -14,10 +14,10 @@ import scrapy
 from parsel import Selector
 from scrapy.http import Response, TextResponse
 
+from harvester.crawl.spider import ListingSpider, SpiderArgumentError, positive_int
+from harvester.parsing import ListingPage, NotAListingError
 from harvester.parsing.auto import extract_blocks
 from harvester.parsing.pager import find_next_link, home_host, page_param, source_name, with_page_param
-from harvester.parsing import ListingPage, NotAListingError
-from harvester.crawl.spider import ListingSpider, SpiderArgumentError, positive_int
 
 logger = logging.getLogger(__name__)
 

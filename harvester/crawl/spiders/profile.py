@@ -12,10 +12,10 @@ from parsel import Selector
 from scrapy.crawler import Crawler
 from scrapy.http import Response
 
+from harvester.crawl.spider import ListingSpider, SpiderArgumentError
 from harvester.parsing import ListingPage, RawBlock
 from harvester.parsing.profile import item_additions, parse_with_profile
 from harvester.profiles import Profile, ProfileError, load_profile, packaged_profiles, profile_key
-from harvester.crawl.spider import ListingSpider, SpiderArgumentError
 
 logger = logging.getLogger(__name__)
 

@@ -10,11 +10,11 @@ from parsel import Selector
 from scrapy.crawler import Crawler
 from scrapy.http import Response
 
+from harvester.crawl import wilson_urls as grammar
+from harvester.crawl.spider import ListingSpider, SpiderArgumentError, positive_int
 from harvester.parsing import ListingPage
 from harvester.parsing.profile import parse_with_profile
 from harvester.profiles import Profile, load_profile, profile_key
-from harvester.crawl import wilson_urls as grammar
-from harvester.crawl.spider import ListingSpider, SpiderArgumentError, positive_int
 
 
 class WilsonSpider(ListingSpider):

@@ -58,6 +58,7 @@ from urllib.parse import urljoin
 
 import parsel
 
+from harvester.model import ChallengePageError, ListingPage, NotAListingError, RawBlock
 from harvester.normalize.datefind import (
     MONTH_NAMES,
     DateMatch,
@@ -67,7 +68,6 @@ from harvester.normalize.datefind import (
     strip_dates_and_times,
 )
 from harvester.normalize.dates import normalize_date
-from harvester.model import ChallengePageError, ListingPage, NotAListingError, RawBlock
 
 __all__ = ["AutoBlock", "AutoResult", "GroupSummary", "extract_blocks"]
 
