@@ -20,12 +20,9 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from harvester import __version__
+from harvester.errors import HarvesterError, UsageError
 
 DEMO_QUERY = "mao zedong"
-
-
-class UsageError(Exception):
-    """Bad arguments or input: one line on stderr, exit 2."""
 
 
 def _print_error(message: str) -> None:
@@ -76,7 +73,6 @@ def run_crawl(spider: str, spider_args: dict[str, Any], overrides: dict[str, Any
     from scrapy.crawler import CrawlerProcess
     from scrapy.settings import Settings
 
-    from harvester.crawl.spider import SpiderArgumentError
 
     classes = _spider_classes()
     if spider not in classes:
@@ -101,10 +97,7 @@ def run_crawl(spider: str, spider_args: dict[str, Any], overrides: dict[str, Any
         check_args.setdefault("base_url", settings.get("WILSON_BASE_URL"))
     if hasattr(spidercls, "settings_arguments"):  # e.g. a profile's base URL setting
         check_args = spidercls.settings_arguments(settings, check_args)
-    try:
-        checked = spidercls(**check_args)  # validate the arguments before any network or file activity
-    except SpiderArgumentError as error:
-        raise UsageError(str(error)) from None
+    checked = spidercls(**check_args)  # validate the arguments before any network or file activity
     if settings.get("HARVESTER_OUTPUT_PATH"):
         _check_output(Path(settings.get("HARVESTER_OUTPUT_PATH")))
     if settings.get("HARVESTER_OUTPUT_PATH") or not settings.getdict("FEEDS"):
@@ -127,12 +120,10 @@ def run_crawl(spider: str, spider_args: dict[str, Any], overrides: dict[str, Any
 
 def _check_run(settings: Any, spider: Any) -> None:
     """A damaged state store or job dir, a job already running, a bad name: exit 2 before crawling."""
-    from harvester.storage.run import RunSetupError, plan_run, preflight
+    from harvester.storage.run import plan_run, preflight
 
     try:
         preflight(plan_run(settings, spider))
-    except RunSetupError as error:
-        raise UsageError(str(error)) from None
     except OSError as error:
         raise UsageError(f"cannot prepare the output folder: {error}") from None
 
@@ -204,12 +195,9 @@ def cmd_parse(args: argparse.Namespace) -> int:
     profile = None
     if args.profile:
         from harvester.parsing.profile import item_additions, parse_file_with_profile
-        from harvester.profiles import ProfileError, load_profile
+        from harvester.profiles import load_profile
 
-        try:
-            profile = load_profile(args.profile)
-        except ProfileError as error:
-            raise UsageError(str(error)) from None
+        profile = load_profile(args.profile)
     source = args.source or (profile.name if profile else "wilson")
     out = _jsonl_stdout()
     for name in args.files:
@@ -356,13 +344,9 @@ def cmd_score(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from harvester.devtools.faults import FaultPlanError
-    from harvester.devtools.replay import ReplayServer, SiteError
+    from harvester.devtools.replay import ReplayServer
 
-    try:
-        server = ReplayServer(args.directory, host=args.host, port=args.port, faults=args.faults, delay=args.delay)
-    except (SiteError, FaultPlanError) as error:
-        raise UsageError(str(error)) from None
+    server = ReplayServer(args.directory, host=args.host, port=args.port, faults=args.faults, delay=args.delay)
     try:
         url = server.start()
     except OSError as error:
@@ -539,9 +523,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.handler(args))
-    except UsageError as error:
+    except HarvesterError as error:
         _print_error(str(error))
-        return 2
+        return error.exit_code
     except BrokenPipeError:
         return 0
     except OSError as error:  # a file or folder that cannot be used, found at run time

@@ -9,17 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from harvester.errors import ChallengePageError, NotAListingError, PageError
 
-class PageError(Exception):
-    """A page that cannot be read as a listing. The message says what it is instead."""
-
-
-class ChallengePageError(PageError):
-    """A bot-protection challenge or block page (e.g. Cloudflare's "Just a moment...")."""
-
-
-class NotAListingError(PageError):
-    """A page that is not a search-result listing (a document page, an error page, anything else)."""
+__all__ = ["ChallengePageError", "Counts", "ListingPage", "NotAListingError", "PageError", "RawBlock"]
 
 
 @dataclass(frozen=True, slots=True)

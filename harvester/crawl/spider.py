@@ -57,6 +57,7 @@ from twisted.python.failure import Failure
 
 from harvester.crawl.downloader import RETRY_NOTE
 from harvester.crawl.workers import Worker, decode_listing
+from harvester.errors import SpiderArgumentError
 from harvester.parsing import ChallengePageError, Counts, ListingPage, PageError, RawBlock
 from harvester.records import record_id
 
@@ -87,10 +88,6 @@ class RunView(Protocol):
     def known(self, ids: Iterable[str]) -> set[str]: ...
 
     def done_pages(self) -> list[PageSummary]: ...
-
-
-class SpiderArgumentError(ValueError):
-    """A spider argument that cannot be used; the CLI prints it on one line and exits 2."""
 
 
 def positive_int(value: Any, name: str) -> int | None:

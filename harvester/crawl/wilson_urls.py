@@ -10,16 +10,14 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
+from harvester.errors import SpiderArgumentError as WilsonUrlError
+
 DEFAULT_BASE_URL = "https://digitalarchive.wilsoncenter.org"
 FACETS = ("people", "places", "topics", "languages")
 SORTS = {"uploaded": "created_DESC", "date": "field_document_date_unix_DESC"}
 PAGE_SIZE = 10
 _OLD_PATH = re.compile(r"^(?P<prefix>.*/search-results/)(?P<page>\d+)(?P<rest>/.*)?$")
 _ID = re.compile(r"^\d+$")
-
-
-class WilsonUrlError(ValueError):
-    """A spider argument that cannot make a Wilson search URL."""
 
 
 def parse_ids(value: str | None, facet: str) -> list[str]:

@@ -60,6 +60,7 @@ from typing import Any, Protocol
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from harvester.devtools import packaged
+from harvester.errors import FaultPlanError
 
 KINDS = frozenset(
     ("status", "hang", "reset", "truncate", "challenge", "charset", "count", "loop", "malformed", "listing",
@@ -67,10 +68,6 @@ KINDS = frozenset(
 )
 CHARSET_MODES = frozenset(("cp1252-as-utf8", "utf8-as-cp1252", "missing", "double-encoded"))
 CHALLENGE_PAGE = "challenge-cloudflare.html"  # in the packaged demo site (harvester/data/demo/wilson)
-
-
-class FaultPlanError(ValueError):
-    """A fault plan that cannot be used (bad TOML, unknown kind or option)."""
 
 
 @dataclass(frozen=True)

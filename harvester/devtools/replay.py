@@ -32,12 +32,9 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from harvester.devtools.faults import Fault, FaultPlan, apply_fault, page_of, send, synthetic_page
+from harvester.errors import SiteError
 
 logger = logging.getLogger(__name__)
-
-
-class SiteError(ValueError):
-    """A fixture site folder that cannot be served."""
 
 
 @dataclass

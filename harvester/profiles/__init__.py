@@ -28,6 +28,7 @@ from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 from lxml import etree
 from parsel import css2xpath
 
+from harvester.errors import ProfileError
 from harvester.normalize.dates import NormalizedDate
 
 __all__ = [
@@ -65,10 +66,6 @@ DEFAULT_COUNT_XPATH = "//body//text()[not(ancestor::script or ancestor::style)]"
 _DAY_DIRECTIVES = ("%d", "%j", "%-d")
 _MONTH_DIRECTIVES = ("%m", "%b", "%B", "%-m")
 _YEAR_DIRECTIVES = ("%Y", "%y")
-
-
-class ProfileError(ValueError):
-    """A profile that cannot be used; the message names the file, the key path and what is wrong."""
 
 
 # --- the frozen tree ------------------------------------------------------------------------------------------

@@ -38,6 +38,7 @@ from lxml import etree
 from parsel import css2xpath
 
 from benchmarks.score import normalize_title
+from harvester.errors import DraftError as SuggestError
 from harvester.normalize.datefind import strip_dates_and_times
 from harvester.normalize.dates import normalize_date
 from harvester.parsing.auto import AutoBlock, AutoResult, extract_blocks
@@ -62,10 +63,6 @@ DATE_FORMATS = (
     "%B %d, %Y", "%b %d, %Y", "%b. %d, %Y", "%A, %B %d, %Y", "%a, %b %d, %Y", "%d %B %Y", "%d %b %Y",
     "%B %d %Y", "%m/%d/%Y", "%m-%d-%Y", "%m.%d.%Y", "%Y-%m-%d", "%Y/%m/%d", "%B %Y", "%b %Y", "%Y",
 )  # fmt: skip
-
-
-class SuggestError(ValueError):
-    """The page's listing cannot be described by a profile (the message says why)."""
 
 
 @dataclass

@@ -42,6 +42,7 @@ from typing import Any
 
 from harvester import __version__
 from harvester.crawl.spider import PageSummary
+from harvester.errors import RunSetupError
 from harvester.parsing import Counts
 from harvester.records import FIELDS, SCHEMA_VERSION
 from harvester.storage.state import (
@@ -61,10 +62,6 @@ _SAFE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
 JOURNAL_FORMAT = "1"
 # The finish reason of a run stopped by Ctrl-C or SIGTERM: it stays resumable, nothing final is written.
 INTERRUPTED = "shutdown"
-
-
-class RunSetupError(Exception):
-    """A run that cannot start (bad name, damaged state or job dir, job already running): one line, exit 2."""
 
 
 def utc_now() -> str:

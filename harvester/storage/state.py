@@ -21,6 +21,8 @@ from typing import Any
 
 import jsonlines
 
+from harvester.errors import StateError
+
 STORE_FORMAT = "1"
 
 # The fields whose change makes a record "changed": what the archive says about the document. Where it
@@ -51,10 +53,6 @@ CREATE TABLE IF NOT EXISTS records (
     record TEXT NOT NULL
 );
 """
-
-
-class StateError(Exception):
-    """A state file that cannot be used (damaged, not a harvester store, unwritable): one line, exit 2."""
 
 
 def content_hash(record: dict[str, Any]) -> str:
