@@ -73,6 +73,8 @@ def run_crawl(spider: str, spider_args: dict[str, Any], overrides: dict[str, Any
     from scrapy.crawler import CrawlerProcess
     from scrapy.settings import Settings
 
+    from harvester.crawl.run_keeper import RunKeeper
+
 
     classes = _spider_classes()
     if spider not in classes:
@@ -100,22 +102,25 @@ def run_crawl(spider: str, spider_args: dict[str, Any], overrides: dict[str, Any
     checked = spidercls(**check_args)  # validate the arguments before any network or file activity
     if settings.get("HARVESTER_OUTPUT_PATH"):
         _check_output(Path(settings.get("HARVESTER_OUTPUT_PATH")))
-    if settings.get("HARVESTER_OUTPUT_PATH") or not settings.getdict("FEEDS"):
-        _check_run(settings, checked)
+    _check_run(settings, checked)
 
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(spidercls)
     process.crawl(crawler, **spider_args)
     process.start()
-    stats = crawler.stats.get_stats() if crawler.stats else {}
-    code = int(stats.get("harvester/exit_code", 1))
-    summary = stats.get("harvester/summary", "the crawl ended before it could report")
-    print(f"harvester: {summary}")
-    for problem in stats.get("harvester/problems", []) or (
-        ["the crawl ended without a report"] if "harvester/exit_code" not in stats else []
-    ):
+    try:
+        keeper = crawler.get_extension(RunKeeper)
+    except RuntimeError:  # the crawl never got as far as its extensions
+        keeper = None
+    outcome = keeper.outcome if keeper is not None else None
+    if outcome is None:
+        print("harvester: the crawl ended before it could report")
+        _print_error("the crawl ended without a report")
+        return 1
+    print(f"harvester: {outcome.summary}")
+    for problem in outcome.problems:
         _print_error(problem)
-    return code
+    return outcome.code
 
 
 def _check_run(settings: Any, spider: Any) -> None:

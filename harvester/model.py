@@ -11,7 +11,9 @@ from dataclasses import dataclass, field
 
 from harvester.errors import ChallengePageError, NotAListingError, PageError
 
-__all__ = ["ChallengePageError", "Counts", "ListingPage", "NotAListingError", "PageError", "RawBlock"]
+__all__ = [
+    "ChallengePageError", "Counts", "ListingPage", "NotAListingError", "PageError", "PageSummary", "RawBlock",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,3 +64,14 @@ def count_missing(blocks: list[RawBlock]) -> dict[str, int]:
             if getattr(block, name) is None:
                 missing[name] = missing.get(name, 0) + 1
     return missing
+
+
+@dataclass(frozen=True, slots=True)
+class PageSummary:
+    """What a parsed page told navigation: enough to replay the paging decision without the page."""
+
+    page: int
+    url: str
+    blocks: int
+    fresh: bool = True  # shows a record the state store does not know (always True outside incremental runs)
+    counts: Counts | None = None

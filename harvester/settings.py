@@ -73,7 +73,8 @@ ITEM_PIPELINES = {
 }
 EXTENSIONS = {
     "harvester.crawl.downloader.RedactSecrets": 0,  # before anything logs: no credentials in the log
-    "harvester.crawl.extensions.RunReport": 500,
+    "harvester.crawl.run_keeper.RunKeeper": 400,  # the run's one owner: opens, journals, decides, finishes
+    "harvester.crawl.extensions.ContactCheck": 500,
     "harvester.crawl.extensions.Progress": 510,
 }
 

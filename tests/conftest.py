@@ -1,25 +1,10 @@
-"""Shared test fixtures: paths to the replica site and to the real material in ``../shared``."""
+"""Fixtures shared by the tests (helpers are plain imports from ``tests.support``)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
-FIXTURES = REPO / "fixtures"
-WILSON_SITE = FIXTURES / "wilson"
-SHARED = REPO.parent / "shared"
-REALWORLD = SHARED / "realworld"
-SEED = SHARED / "seed" / "wilson-results-page.txt"
-
-
-def shared_file(*parts: str) -> Path:
-    """A file from ``../shared`` (CI has it beside the clone); skip clearly if this checkout lacks it."""
-    path = SHARED.joinpath(*parts)
-    if not path.exists():
-        pytest.skip(f"real material {path} is not present beside this checkout")
-    return path
+from tests.support.paths import WILSON_SITE
 
 
 @pytest.fixture

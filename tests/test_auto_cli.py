@@ -17,8 +17,8 @@ from harvester.devtools.replay import ReplayServer
 from harvester.parsing.pager import find_next_link, is_next_text, page_param, source_name, with_page_param
 from harvester.pipelines.validate import record_errors
 from harvester.profiles import load_profile
-from tests.conftest import FIXTURES, shared_file
-from tests.helpers import LOCAL, Result, harvester, read_jsonl
+from tests.support.cli import LOCAL, Result, harvester, read_jsonl
+from tests.support.paths import FIXTURES, shared_file
 from tests.test_scoring import MEASURED_HELDOUT_MACRO_F1, MEASURED_MACRO_F1
 
 NWHEAP = FIXTURES / "nwheap"

@@ -10,9 +10,9 @@ import pytest
 
 from harvester.cli import main
 from harvester.devtools.faults import Fault
-from tests.conftest import WILSON_SITE
-from tests.fault_helpers import crawl, fault_site
-from tests.helpers import harvester
+from tests.support.cli import harvester
+from tests.support.faults import crawl, fault_site
+from tests.support.paths import WILSON_SITE
 
 
 def run_main(capsys, *argv: str) -> tuple[int, list[str], str]:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from harvester.records import FIELDS
-from tests.conftest import WILSON_SITE, shared_file
-from tests.helpers import harvester
+from tests.support.cli import harvester
+from tests.support.paths import WILSON_SITE, shared_file
 
 SEED_DATES = [
     "1949-10-25", "1950-10-12", "1950-10-08", "1949-05-15", "1950-07-22",

@@ -6,6 +6,7 @@ import hashlib
 import json
 import re
 from collections import Counter
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -16,7 +17,8 @@ from scrapy.statscollectors import MemoryStatsCollector
 
 from harvester.pipelines.validate import ValidatePipeline, coverage, load_schema, record_errors
 from harvester.records import FIELDS, SCHEMA_VERSION, build_record
-from tests.conftest import REPO, WILSON_SITE
+from harvester.storage.run import Run, RunPlan
+from tests.support.paths import REPO, WILSON_SITE
 
 # The schema's fingerprint for each contract version. A change to the schema's meaning (not to its
 # descriptions) changes the fingerprint: bump records.SCHEMA_VERSION (and the schema's $id and
@@ -160,25 +162,33 @@ def test_every_fixture_block_makes_a_valid_record():
 
 
 class FakeCrawler:
-    """Enough of a crawler for a pipeline outside a crawl (no run: invalid records are only dropped)."""
+    """Enough of a crawler for a pipeline outside a crawl: settings, stats and a run's keeper."""
 
-    def __init__(self) -> None:
+    def __init__(self, output_dir) -> None:
         self.settings = Settings({"STATS_DUMP": False})
         self.stats = MemoryStatsCollector(self)
+        plan = RunPlan(source="wilson", mode="full", output_dir=output_dir, arguments={})
+        self.keeper = SimpleNamespace(run=Run.start(plan))
+
+    def get_extension(self, cls):
+        return self.keeper
 
 
-def _pipeline() -> tuple[ValidatePipeline, MemoryStatsCollector]:
-    crawler = FakeCrawler()
-    return ValidatePipeline(crawler), crawler.stats
+def _pipeline(output_dir) -> tuple[ValidatePipeline, FakeCrawler]:
+    crawler = FakeCrawler(output_dir)
+    return ValidatePipeline(crawler), crawler
 
 
-def test_pipeline_counts_coverage_and_drops_invalid_records_loudly():
-    pipeline, stats = _pipeline()
+def test_pipeline_counts_coverage_and_drops_invalid_records_loudly(tmp_path):
+    pipeline, crawler = _pipeline(tmp_path)
+    stats = crawler.stats
     assert pipeline.process_item(valid_record()) is not None
     assert pipeline.process_item(valid_record(summary=None, id="wilson:other")) is not None
     with pytest.raises(DropItem, match=r"breaks the contract.*\$\.people\[0\]\.role"):
         pipeline.process_item(valid_record(people=[{"name": "A", "id": None, "role": "x", "as_written": "A"}]))
     pipeline.close_spider()
+    assert crawler.keeper.run.journal.invalid_count() == 1  # quarantined in the run's journal
+    crawler.keeper.run.release()
     assert stats.get_value("harvester/invalid") == 1
     assert stats.get_value("harvester/valid") == 2
     assert stats.get_value("harvester/coverage/summary") == 0.5

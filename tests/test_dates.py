@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from harvester.normalize import dates
 from harvester.normalize.dates import NormalizedDate, normalize_date, parse_fast
-from tests.conftest import shared_file
+from tests.support.paths import shared_file
 
 ISO_BY_PRECISION = {
     "day": re.compile(r"\d{4}-\d{2}-\d{2}"),

@@ -11,8 +11,8 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.conftest import REPO, WILSON_SITE
-from tests.helpers import LOCAL, harvester, read_jsonl
+from tests.support.cli import LOCAL, harvester, read_jsonl
+from tests.support.paths import REPO, WILSON_SITE
 
 pytestmark = pytest.mark.e2e
 

@@ -13,8 +13,8 @@ import pytest
 from harvester.devtools.faults import Fault, FaultPlan, FaultPlanError, listing_html, row_html, synthetic_page
 from harvester.devtools.replay import ReplayServer
 from harvester.parsing.files import parse_listing
-from tests.conftest import WILSON_SITE
-from tests.fault_helpers import MAO, fault_site
+from tests.support.faults import MAO, fault_site
+from tests.support.paths import WILSON_SITE
 
 PAGE1 = f"/search?{MAO}&page=1"
 
@@ -231,7 +231,7 @@ def test_the_server_counts_requests_and_concurrency_per_host():
 
 
 def test_serve_command_refuses_a_bad_plan(tmp_path: Path):
-    from tests.helpers import harvester
+    from tests.support.cli import harvester
 
     plan = tmp_path / "plan.toml"
     plan.write_text("[[fault]]\nkind = 'explode'\n", encoding="utf-8")
@@ -247,7 +247,7 @@ def test_serve_command_with_a_plan(tmp_path: Path):
     import subprocess
     import sys
 
-    from tests.conftest import REPO
+    from tests.support.paths import REPO
 
     plan = tmp_path / "plan.toml"
     plan.write_text("[[fault]]\nkind = 'status'\nstatus = 503\npath = '/search'\n", encoding="utf-8")

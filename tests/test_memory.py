@@ -9,9 +9,9 @@ import pytest
 
 from harvester.devtools.replay import ReplayServer
 from harvester.pipelines.dedupe import DigestSet, compact_key
-from tests.conftest import WILSON_SITE
-from tests.helpers import LOCAL, harvester, read_jsonl
-from tests.runs_helpers import MAO, comparable
+from tests.support.cli import LOCAL, harvester, read_jsonl
+from tests.support.paths import WILSON_SITE
+from tests.support.runs import MAO, comparable
 
 
 def test_a_digest_set_is_a_set():

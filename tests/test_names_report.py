@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tests.conftest import shared_file
-from tests.helpers import harvester
+from tests.support.cli import harvester
+from tests.support.paths import shared_file
 
 
 def test_unresolved_names_of_real_titles_are_listed_with_counts(tmp_path):

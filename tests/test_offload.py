@@ -21,9 +21,9 @@ from harvester.devtools.replay import ReplayServer
 from harvester.parsing.profile import parse_with_profile
 from harvester.profiles import load_profile, profile_key
 from harvester.records import build_record, repair_fields
-from tests.conftest import REPO, WILSON_SITE
-from tests.helpers import LOCAL, harvester, read_jsonl
-from tests.runs_helpers import MAO, comparable
+from tests.support.cli import LOCAL, harvester, read_jsonl
+from tests.support.paths import REPO, WILSON_SITE
+from tests.support.runs import MAO, comparable
 
 RAW = [
     {"source": "wilson", "url": "https://example.org/document/118951", "listing_url": "https://example.org/search",

@@ -9,7 +9,7 @@ import pytest
 from scrapy.settings import Settings
 
 from harvester.devtools.faults import Fault
-from tests.fault_helpers import crawl, fault_site, search_times, searches
+from tests.support.faults import crawl, fault_site, search_times, searches
 
 pytestmark = pytest.mark.e2e
 

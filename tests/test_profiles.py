@@ -29,7 +29,7 @@ from harvester.profiles import (
     profile_from_data,
 )
 from harvester.records import build_record, record_id
-from tests.conftest import FIXTURES, REALWORLD, WILSON_SITE, shared_file
+from tests.support.paths import FIXTURES, REALWORLD, WILSON_SITE, shared_file
 
 BASE = "https://digitalarchive.wilsoncenter.org/search"
 EXPECTED = sorted((WILSON_SITE / "expected").glob("*.json"))

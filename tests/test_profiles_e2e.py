@@ -9,8 +9,8 @@ from urllib.parse import quote
 import pytest
 
 from harvester.devtools.replay import ReplayServer
-from tests.conftest import FIXTURES, WILSON_SITE
-from tests.helpers import LOCAL, harvester, read_jsonl
+from tests.support.cli import LOCAL, harvester, read_jsonl
+from tests.support.paths import FIXTURES, WILSON_SITE
 
 pytestmark = pytest.mark.e2e
 

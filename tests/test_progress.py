@@ -9,8 +9,8 @@ from scrapy.utils.test import get_crawler
 
 from harvester.crawl.extensions import Progress
 from harvester.devtools.replay import ReplayServer
-from tests.conftest import WILSON_SITE
-from tests.helpers import LOCAL, harvester
+from tests.support.cli import LOCAL, harvester
+from tests.support.paths import WILSON_SITE
 
 
 def progress(stats: dict, interactive: bool = False) -> tuple[Progress, io.StringIO]:

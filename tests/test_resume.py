@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, WILSON_SITE
-from tests.helpers import read_jsonl
-from tests.runs_helpers import MAO, SwitchableSite, comparable, crawl, run_files, site_copy
+from tests.support.cli import read_jsonl
+from tests.support.paths import REPO, WILSON_SITE
+from tests.support.runs import MAO, SwitchableSite, comparable, crawl, run_files, site_copy
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 

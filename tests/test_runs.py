@@ -133,7 +133,7 @@ def test_a_run_finishes_into_run_file_manifest_state_and_dataset(tmp_path):
     assert not run.journal.stage("k2", record(2), *run.classify(record(2)))  # staged once
     run.journal.quarantine("k3", record(3, id=None), ["$.id: None is not of type 'string'"])
     run.journal.mark_done(PageSummary(0, "https://example.org/search", 3))
-    finish = run.finish(reason="finished", exit_code=0, problems=[], stats={})
+    finish = run.finish(reason="finished", exit_code=0, problems=[], facts={}, failed_pages=[])
     assert [r["id"] for r in read_jsonl(finish.run_path)] == ["wilson:doc-1", "wilson:doc-2"]
     manifest = json.loads(finish.manifest_path.read_text())
     wanted = {"pages": 1, "records": 2, "new": 2, "changed": 0, "invalid": 1}
@@ -156,14 +156,14 @@ def test_finishing_again_after_a_kill_during_the_finish_gives_the_same_files(tmp
 
     monkeypatch.setattr(Run, "_remove_job", killed)
     with pytest.raises(KeyboardInterrupt):
-        run.finish(reason="finished", exit_code=0, problems=[], stats={})
+        run.finish(reason="finished", exit_code=0, problems=[], facts={}, failed_pages=[])
     first = {path.name: path.read_bytes() for path in (p.run_path(run.run_id), p.dataset_path)}
     monkeypatch.undo()
     again = Run.start(plan(tmp_path, resume=True))
     assert again.resumed
     assert again.run_id == run.run_id
     assert again.classify(record(1))[0] == "unchanged"  # the store was committed before the kill
-    finish = again.finish(reason="finished", exit_code=0, problems=[], stats={})
+    finish = again.finish(reason="finished", exit_code=0, problems=[], facts={}, failed_pages=[])
     assert finish.run_path.read_bytes() == first[finish.run_path.name]
     assert p.dataset_path.read_bytes() == first["dataset.jsonl"]
     assert json.loads(finish.manifest_path.read_text())["counts"]["new"] == 2
@@ -173,7 +173,7 @@ def test_an_interrupted_run_writes_nothing_and_resumes_with_its_run_id(tmp_path)
     p = plan(tmp_path)
     run = Run.start(p)
     run.journal.stage("k1", record(1), *run.classify(record(1)))
-    finish = run.finish(reason="shutdown", exit_code=1, problems=["interrupted"], stats={})
+    finish = run.finish(reason="shutdown", exit_code=1, problems=["interrupted"], facts={}, failed_pages=[])
     assert finish.run_path is None
     assert not p.runs_dir.exists()
     assert p.job_dir.exists()
@@ -190,7 +190,9 @@ def test_a_failed_run_leaves_state_and_dataset_alone(tmp_path):
     p = plan(tmp_path)
     run = Run.start(p)
     run.journal.stage("k1", record(1), *run.classify(record(1)))
-    finish = run.finish(reason="finished", exit_code=1, problems=["1 of 2 listing pages failed"], stats={})
+    finish = run.finish(
+        reason="finished", exit_code=1, problems=["1 of 2 listing pages failed"], facts={}, failed_pages=[]
+    )
     assert len(read_jsonl(finish.run_path)) == 1
     assert json.loads(finish.manifest_path.read_text())["exit_code"] == 1
     assert not p.dataset_path.exists()
@@ -206,7 +208,7 @@ def test_a_running_job_and_a_damaged_job_dir_are_refused(tmp_path):
         Run.start(p)
     with pytest.raises(RunSetupError, match="in use"):
         preflight(p)
-    run.finish(reason="shutdown", exit_code=1, problems=[], stats={})
+    run.finish(reason="shutdown", exit_code=1, problems=[], facts={}, failed_pages=[])
     (p.job_dir / "journal.sqlite").write_bytes(b"garbage" * 1000)
     with pytest.raises(RunSetupError, match=r"job dir .* is damaged"):
         preflight(plan(tmp_path, resume=True))

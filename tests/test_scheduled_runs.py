@@ -10,9 +10,9 @@ import pytest
 
 from harvester.pipelines.validate import record_errors
 from harvester.records import SCHEMA_VERSION
-from tests.conftest import WILSON_SITE
-from tests.helpers import harvester, read_jsonl
-from tests.runs_helpers import MAO, SwitchableSite, crawl, run_files, site_copy
+from tests.support.cli import harvester, read_jsonl
+from tests.support.paths import WILSON_SITE
+from tests.support.runs import MAO, SwitchableSite, crawl, run_files, site_copy
 
 pytestmark = pytest.mark.e2e
 

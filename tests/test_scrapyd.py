@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO
-from tests.helpers import read_jsonl
+from tests.support.cli import read_jsonl
+from tests.support.paths import REPO
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 

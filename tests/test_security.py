@@ -13,9 +13,9 @@ from scrapy.settings import Settings
 from harvester.devtools.faults import Fault, listing_html, row_html
 from harvester.parsing.files import parse_listing
 from harvester.records import build_record
-from tests.conftest import REPO
-from tests.fault_helpers import crawl, fault_site
-from tests.helpers import harvester
+from tests.support.cli import harvester
+from tests.support.faults import crawl, fault_site
+from tests.support.paths import REPO
 
 HARVESTER = REPO / "harvester"
 

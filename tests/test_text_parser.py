@@ -6,7 +6,7 @@ import pytest
 
 from harvester.parsing import ChallengePageError, Counts, NotAListingError
 from harvester.parsing.text_copies import parse_text_listing, split_url_line
-from tests.conftest import shared_file
+from tests.support.paths import shared_file
 
 SEED_EXPECTED = [
     ("October 25, 1949", "Letter from Cde. Mao Zedong to Cde. Filippov [Stalin] via Kovalev"),

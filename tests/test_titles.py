@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from harvester.normalize.titles import ROLES, Party, TitleParts, parse_title
-from tests.conftest import shared_file
+from tests.support.paths import shared_file
 
 
 def roles(title: str) -> list[tuple[str, str]]:

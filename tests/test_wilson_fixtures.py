@@ -11,7 +11,7 @@ from parsel import Selector
 from harvester.parsing import ChallengePageError, Counts, NotAListingError
 from harvester.parsing.files import decode, parse_listing, parse_listing_file
 from harvester.parsing.wilson import parse_old_wilson_listing, parse_wilson_listing
-from tests.conftest import WILSON_SITE
+from tests.support.paths import WILSON_SITE
 
 BASE = "https://digitalarchive.wilsoncenter.org/search"
 EXPECTED = sorted((WILSON_SITE / "expected").glob("*.json"))

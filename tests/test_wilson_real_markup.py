@@ -10,7 +10,7 @@ from parsel import Selector
 
 from harvester.parsing import NotAListingError
 from harvester.parsing.wilson import parse_wilson_listing
-from tests.conftest import REALWORLD, shared_file
+from tests.support.paths import REALWORLD, shared_file
 
 BASE = "https://digitalarchive.wilsoncenter.org/search?search_api_fulltext=mikoyan"
 DOCUMENT_PAGES = sorted(p.name for p in (REALWORLD / "wilson" / "document-main").glob("*.html"))

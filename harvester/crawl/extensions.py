@@ -12,8 +12,6 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.utils.asyncio import create_looping_call
 
-from harvester.crawl.outcome import decide_outcome
-
 logger = logging.getLogger(__name__)
 _LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 
@@ -35,17 +33,16 @@ def skip_unshown_debug(log_level: Any) -> None:
             chatty.setLevel(min(level, logging.INFO))
 
 
-class RunReport:
-    """Store the outcome in the stats (``harvester/exit_code``) and log the one-line summary."""
+class ContactCheck:
+    """Warn when a crawl of a real site does not say how its operator can be reached."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
-        skip_unshown_debug(crawler.settings.get("LOG_LEVEL", "DEBUG"))
+        skip_unshown_debug(crawler.settings.get("LOG_LEVEL"))
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
-        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
     @classmethod
-    def from_crawler(cls, crawler: Crawler) -> RunReport:
+    def from_crawler(cls, crawler: Crawler) -> ContactCheck:
         return cls(crawler)
 
     def spider_opened(self, spider: Any) -> None:
@@ -56,19 +53,6 @@ class RunReport:
                 "crawling %s without HARVESTER_CONTACT_URL: set it (or --contact) so the site can reach you",
                 host,
             )
-
-    def spider_closed(self, spider: Any, reason: str) -> None:
-        stats = self.crawler.stats
-        values = dict(stats.get_stats())
-        values["finish_reason"] = reason
-        outcome = decide_outcome(
-            values, max_failed_ratio=self.crawler.settings.getfloat("HARVESTER_MAX_FAILED_PAGE_RATIO", 0.0)
-        )
-        stats.set_value("harvester/exit_code", outcome.code)
-        stats.set_value("harvester/summary", outcome.summary)
-        stats.set_value("harvester/problems", outcome.problems)
-        for problem in outcome.problems:
-            logger.error("run failed: %s", problem)
 
 
 class Progress:

@@ -1,4 +1,7 @@
-"""A run's outcome from its stats: the exit code cron sees and the one summary line a person reads.
+"""A run's outcome from its facts: the exit code cron sees and the one summary line a person reads.
+
+The facts are the crawl's metrics (Scrapy's stats: pages parsed, blocks, errors logged), the run's totals
+and the failed pages, put together by :class:`harvester.crawl.run_keeper.RunKeeper`; this module is pure.
 
 Scrapy itself exits 0 even when every request failed; the harvester does not. Exit codes: 0 success; 1 the
 run failed (no records although the listing had some, a challenge page, failed pages over
@@ -8,10 +11,13 @@ An incremental run that wrote nothing because every record was unchanged succeed
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-OK, FAILED, USAGE = 0, 1, 2
+from harvester.errors import FAILED, OK, USAGE
+
+__all__ = ["FAILED", "OK", "USAGE", "Outcome", "decide_outcome"]
 
 
 @dataclass(frozen=True)
@@ -21,11 +27,11 @@ class Outcome:
     problems: list[str] = field(default_factory=list)
 
 
-def decide_outcome(stats: dict[str, Any], *, max_failed_ratio: float = 0.0) -> Outcome:
+def decide_outcome(stats: Mapping[str, Any], *, max_failed_ratio: float = 0.0) -> Outcome:
     records = int(stats.get("harvester/records", stats.get("item_scraped_count", 0)))
     blocks = int(stats.get("harvester/blocks", 0))
     pages = int(stats.get("harvester/pages_parsed", 0))
-    failed = list(stats.get("harvester/failed_page_list", []))
+    failed = list(stats.get("failed_pages", []))
     reason = stats.get("finish_reason", "unknown")
     errors = int(stats.get("log_count/ERROR", 0))
     problems: list[str] = []
@@ -56,9 +62,6 @@ def decide_outcome(stats: dict[str, Any], *, max_failed_ratio: float = 0.0) -> O
     if unexplained > 0 and not problems:
         problems.append(f"{unexplained} errors were logged (see the log above)")
 
-    target = stats.get("harvester/output_path", "no output file")
-    if reason == "shutdown" and stats.get("harvester/run_id"):
-        target = "interrupted, nothing written yet: continue with --resume"
     summary = (
         f"{records} records from {pages} pages"
         f"{_optional(stats, 'harvester/new', 'new')}{_optional(stats, 'harvester/changed', 'changed')}"
@@ -67,11 +70,10 @@ def decide_outcome(stats: dict[str, Any], *, max_failed_ratio: float = 0.0) -> O
         f"{_optional(stats, 'harvester/duplicates', 'duplicates dropped')}"
         f"{_optional(stats, 'harvester/invalid', 'invalid (quarantined)')}"
         f"{_optional(stats, 'harvester/names/unresolved', 'unresolved names')}"
-        f" -> {target}"
     )
     return Outcome(FAILED if problems else OK, summary, problems)
 
 
-def _optional(stats: dict[str, Any], key: str, label: str) -> str:
+def _optional(stats: Mapping[str, Any], key: str, label: str) -> str:
     value = stats.get(key)
     return f", {value} {label}" if value else ""

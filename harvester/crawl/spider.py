@@ -29,8 +29,8 @@ is a failed page and ends the walk (``docs/reliability.md``).
 Incremental runs: when the run's state store knows records and :meth:`ListingSpider.is_newest_first` says
 new records come first, pages are fetched one after another instead, and paging stops after the first page
 whose records are all known: a daily re-run of an unchanged search costs one page. The output pipeline gives
-the spider ``run_view`` (:class:`RunView`, read-only: the ids the state store knows, the pages an interrupted
-run finished). After parsing a page the spider sends :data:`page_parsed` with a :class:`PageSummary`; the run
+the spider the run (:class:`~harvester.crawl.run_keeper.RunKeeper`: the ids the state store knows, the pages an
+interrupted run finished). After parsing a page the spider tells the keeper (a :class:`PageSummary`); the run
 journals it once the page's records are through the pipelines, and a resumed run replays those summaries
 instead of fetching the pages again.
 
@@ -43,9 +43,8 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections import deque
-from collections.abc import AsyncIterator, Iterable, Iterator
-from dataclasses import dataclass
-from typing import Any, ClassVar, Protocol
+from collections.abc import AsyncIterator, Iterator
+from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 import scrapy
@@ -56,39 +55,15 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from harvester.crawl.downloader import RETRY_NOTE
+from harvester.crawl.run_keeper import RunKeeper
 from harvester.crawl.workers import Worker, decode_listing
 from harvester.errors import SpiderArgumentError
-from harvester.parsing import ChallengePageError, Counts, ListingPage, PageError, RawBlock
+from harvester.model import ChallengePageError, ListingPage, PageError, PageSummary, RawBlock
 from harvester.records import record_id
 
 logger = logging.getLogger(__name__)
 
 CHALLENGE_REASON = "challenge_page"
-
-#: Signal sent after a listing page was parsed, before its records are yielded: ``summary=PageSummary``.
-page_parsed = object()
-
-
-@dataclass(frozen=True)
-class PageSummary:
-    """What a parsed page told navigation: enough to replay the paging decision without the page."""
-
-    page: int
-    url: str
-    blocks: int
-    fresh: bool = True  # shows a record the state store does not know (always True outside incremental runs)
-    counts: Counts | None = None
-
-
-class RunView(Protocol):
-    """The run as the spider sees it: reads only."""
-
-    incremental: bool  # the state store knows records: a newest-first search may stop early
-
-    def known(self, ids: Iterable[str]) -> set[str]: ...
-
-    def done_pages(self) -> list[PageSummary]: ...
-
 
 def positive_int(value: Any, name: str) -> int | None:
     if value is None or value == "":
@@ -109,7 +84,7 @@ class ListingSpider(scrapy.Spider):
     # Statuses that still reach the parser: bot protection answers 403/503 with a challenge page, which must be
     # reported as such rather than as a bare HTTP error.
     handle_httpstatus_list: ClassVar[list[int]] = [403, 503]
-    run_view: RunView | None = None  # set by the output pipeline (harvester.storage.run.Run)
+    keeper: RunKeeper  # the run's owner (harvester.crawl.run_keeper), looked up when the crawl starts
     arguments: ClassVar[dict[str, Any]] = {}  # the spider arguments as given (for the run's manifest)
 
     def __init__(self, *args: Any, max_pages: Any = None, **kwargs: Any) -> None:
@@ -137,7 +112,6 @@ class ListingSpider(scrapy.Spider):
         self._row_signatures: dict[bytes, int] = {}
         self._count_mismatches = 0
         self._sequential = False
-        self.failed_pages: list[dict[str, str]] = []
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> ListingSpider:
@@ -177,11 +151,12 @@ class ListingSpider(scrapy.Spider):
     # --- navigation -------------------------------------------------------------------------------------------
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
-        view = self.run_view
-        self._sequential = bool(view is not None and view.incremental and self.is_newest_first())
+        self.keeper = RunKeeper.of(self.crawler)
+        view = self.keeper.run
+        self._sequential = bool(view.incremental and self.is_newest_first())
         if self._sequential:
             logger.info("incremental run of a newest-first search: paging stops at the first page of known records")
-        done = view.done_pages() if view is not None else []
+        done = view.done_pages()
         stats = self.crawler.stats
         for summary in done:  # pages an interrupted run finished: replayed, not fetched again
             self._pages_scheduled.add(summary.page)
@@ -284,11 +259,10 @@ class ListingSpider(scrapy.Spider):
         for name, missing in listing.missing.items():
             stats.inc_value(f"harvester/missing/{name}", missing)
         fresh = True
-        if self._sequential and self.run_view is not None:
+        if self._sequential:
             ids = {i for i in (record_id(self.name, block.url) for block in listing.blocks) if i}
-            fresh = bool(ids - self.run_view.known(ids))
-        summary = PageSummary(page, response.url, len(listing.blocks), fresh, listing.counts)
-        self.crawler.signals.send_catch_log(signal=page_parsed, summary=summary)
+            fresh = bool(ids - self.keeper.run.known(ids))
+        self.keeper.page_parsed(PageSummary(page, response.url, len(listing.blocks), fresh, listing.counts))
         yield from self._next_pages(response.url, page, listing, fresh=fresh)
         offset = self._offset(page, listing)
         for block in listing.blocks:
@@ -395,10 +369,7 @@ class ListingSpider(scrapy.Spider):
         self._fail(request.url, f"{reason}{_attempts_note(request)}")
 
     def _fail(self, url: str, reason: str) -> None:
-        self.failed_pages.append({"url": url, "reason": reason})
-        self.crawler.stats.inc_value("harvester/failed_pages")
-        self.crawler.stats.set_value("harvester/failed_page_list", list(self.failed_pages))
-        logger.error("page failed: %s: %s", url, reason)
+        RunKeeper.of(self.crawler).page_failed(url, reason)
 
 
 def _digest(signature: tuple[str | None, ...]) -> bytes:

@@ -19,9 +19,9 @@ import jsonschema_rs
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
+from harvester.crawl.run_keeper import RunKeeper
 from harvester.pipelines.dedupe import dedupe_key
 from harvester.records import FIELDS
-from harvester.storage.run import current_run
 
 logger = logging.getLogger(__name__)
 
@@ -94,13 +94,9 @@ class ValidatePipeline:
                     counts[name] += 1
             return item
         self.stats.inc_value("harvester/invalid")
-        run = current_run(self.crawler)
-        where = "quarantined"
-        if run is not None:
-            run.journal.quarantine(json.dumps(dedupe_key(item), ensure_ascii=False), item, errors)
-            where = f"quarantined in {run.plan.invalid_path(run.run_id).name}"
-        else:
-            where = "not written (no run file to quarantine beside)"
+        run = RunKeeper.of(self.crawler).run
+        run.journal.quarantine(json.dumps(dedupe_key(item), ensure_ascii=False), item, errors)
+        where = f"quarantined in {run.plan.invalid_path(run.run_id).name}"
         raise DropItem(
             f"record {item.get('id') or item.get('url')!r} breaks the contract, {where}: {'; '.join(errors[:5])}",
             log_level="WARNING",
@@ -108,8 +104,8 @@ class ValidatePipeline:
 
     def close_spider(self) -> None:
         valid, counts = self.valid, self.present
-        run = current_run(self.crawler)
-        if run is not None and run.resumed:
+        run = RunKeeper.of(self.crawler).run
+        if run.resumed:
             # The run's records were validated across sessions: count them all, from the journal.
             counts = Counter()
             valid = 0

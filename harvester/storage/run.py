@@ -33,7 +33,6 @@ import re
 import secrets
 import shutil
 import sqlite3
-import weakref
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -41,9 +40,8 @@ from pathlib import Path
 from typing import Any
 
 from harvester import __version__
-from harvester.crawl.spider import PageSummary
 from harvester.errors import RunSetupError
-from harvester.parsing import Counts
+from harvester.model import Counts, PageSummary
 from harvester.records import FIELDS, SCHEMA_VERSION
 from harvester.storage.state import (
     StateError,
@@ -116,6 +114,7 @@ class RunPlan:
     resume: bool = False
     out: Path | None = None
     run_id: str | None = None  # fixed by HARVESTER_RUN_ID (scrapyd's job id, say); otherwise made at start
+    given_arguments: dict[str, Any] = field(default_factory=dict)  # as the operator gave them (the manifest)
     job_key: str = field(init=False)
 
     def __post_init__(self) -> None:
@@ -180,6 +179,7 @@ def plan_run(settings: Any, spider: Any) -> RunPlan:
         mode=mode,
         output_dir=Path(settings.get("HARVESTER_OUTPUT_DIR") or "output"),
         arguments=arguments,
+        given_arguments=dict(getattr(spider, "arguments", None) or {}),
         resume=settings.getbool("HARVESTER_RESUME"),
         out=Path(out) if out else None,
         # scrapyd passes its job id as the spider argument _job: the run file is then named after the job
@@ -523,7 +523,15 @@ class Run:
             out.update({s: counts.get(s, 0) for s in ("new", "changed", "unchanged")})
         return out
 
-    def finish(self, *, reason: str, exit_code: int, problems: list[str], stats: dict[str, Any]) -> Finish:
+    def finish(
+        self,
+        *,
+        reason: str,
+        exit_code: int,
+        problems: list[str],
+        facts: dict[str, Any],
+        failed_pages: list[dict[str, str]],
+    ) -> Finish:
         """Write the run's files (or, when interrupted, keep the journal for ``--resume``) and let go.
 
         Every step can be repeated: a run killed while finishing and then resumed finishes the same way."""
@@ -535,11 +543,18 @@ class Run:
                     self.plan.job_dir,
                 )
                 return Finish(exit_code, problems)
-            return self._finish(reason, exit_code, list(problems), stats)
+            return self._finish(reason, exit_code, list(problems), facts, failed_pages)
         finally:
             self.release()
 
-    def _finish(self, reason: str, exit_code: int, problems: list[str], stats: dict[str, Any]) -> Finish:
+    def _finish(
+        self,
+        reason: str,
+        exit_code: int,
+        problems: list[str],
+        facts: dict[str, Any],
+        failed_pages: list[dict[str, str]],
+    ) -> Finish:
         plan = self.plan
         statuses = ("new", "changed") if plan.mode == "incremental" else None
         run_path = self.run_path
@@ -566,7 +581,9 @@ class Run:
             logger.info("dataset: %d records in %s", total, plan.dataset_path)
         elif self.state is not None:
             logger.warning("the run failed: the state store and %s were left as they were", plan.dataset_path.name)
-        manifest = self._manifest(reason, exit_code, problems, stats, run_path, written, invalid_path, invalid)
+        manifest = self._manifest(
+            reason, exit_code, problems, facts, failed_pages, run_path, written, invalid_path, invalid
+        )
         manifest_path = plan.manifest_path(self.run_id)
         _write_json_atomically(manifest_path, manifest)
         self._remove_job()
@@ -578,6 +595,7 @@ class Run:
         exit_code: int,
         problems: list[str],
         stats: dict[str, Any],
+        failed: list[dict[str, str]],
         run_path: Path,
         written: int,
         invalid_path: Path,
@@ -587,12 +605,11 @@ class Run:
         unresolved = sum(
             1 for record in self.journal.records() for person in record.get("people") or [] if person.get("id") is None
         )
-        failed = list(stats.get("harvester/failed_page_list") or [])
         return {
             "run_id": self.run_id,
             "source": self.plan.source,
             "mode": self.plan.mode,
-            "arguments": {**(stats.get("harvester/spider_arguments") or {}), **self.plan.arguments},
+            "arguments": {**self.plan.given_arguments, **self.plan.arguments},
             "job_key": self.plan.job_key,
             "started_at": self.started_at,
             "ended_at": utc_now(),
@@ -661,15 +678,3 @@ def _write_json_atomically(path: Path, data: dict[str, Any]) -> None:
         handle.flush()
         os.fsync(handle.fileno())
     os.replace(tmp, path)
-
-
-# The run of each crawler, so the validation pipeline can quarantine into the journal the writer opened.
-_RUNS: weakref.WeakKeyDictionary[Any, Run] = weakref.WeakKeyDictionary()
-
-
-def register(crawler: Any, run: Run) -> None:
-    _RUNS[crawler] = run
-
-
-def current_run(crawler: Any) -> Run | None:
-    return _RUNS.get(crawler)

@@ -11,8 +11,8 @@ from urllib.parse import quote
 
 from harvester.devtools.faults import Fault, FaultPlan
 from harvester.devtools.replay import ReplayServer
-from tests.conftest import WILSON_SITE
-from tests.helpers import Result, harvester, read_jsonl
+from tests.support.cli import Result, harvester, read_jsonl
+from tests.support.paths import WILSON_SITE
 
 MAO = "search_api_fulltext=mao%20zedong"  # 21 results: pages 0, 1, 2 with 10 + 10 + 1 rows
 MAO_PAGES = [f"/search?{MAO}", f"/search?{MAO}&page=1", f"/search?{MAO}&page=2"]

@@ -7,8 +7,8 @@ import shutil
 from pathlib import Path
 
 from harvester.devtools.replay import ReplayServer
-from tests.conftest import WILSON_SITE
-from tests.helpers import LOCAL, Result, harvester, read_jsonl
+from tests.support.cli import LOCAL, Result, harvester, read_jsonl
+from tests.support.paths import WILSON_SITE
 
 MAO = "mao zedong"
 MAO_PAGES = ["search-mao-zedong-page-0.html", "search-mao-zedong-page-1.html", "search-mao-zedong-page-2.html"]

@@ -1,0 +1,118 @@
+"""The run's one owner: opens it, hears about pages and records, decides the outcome once, finishes it.
+
+Spider and pipelines reach the run the same way, ``RunKeeper.of(crawler).run`` (Scrapy's public
+``Crawler.get_extension``): nothing is set on the spider, nothing travels through the stats. The spider tells
+the keeper which pages it parsed (:meth:`page_parsed`) or lost (:meth:`page_failed`); the keeper marks a page
+done in the journal once every record it yielded has left the pipelines (scraped, dropped or failed), so a
+``kill -9`` loses only pages that a resume fetches again. When the spider closes, the keeper decides the
+outcome (:func:`harvester.crawl.outcome.decide_outcome`) from the crawl's metrics and its own facts, writes the
+run's files, and keeps the final :class:`~harvester.crawl.outcome.Outcome` for whoever started the crawl
+(``harvester crawl`` prints it and exits with its code).
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from typing import Any
+
+from scrapy import signals
+from scrapy.crawler import Crawler
+
+from harvester.crawl.outcome import FAILED, Outcome, decide_outcome
+from harvester.errors import HarvesterError
+from harvester.model import PageSummary
+from harvester.storage.run import INTERRUPTED, Run, plan_run
+
+logger = logging.getLogger(__name__)
+
+
+class RunKeeper:
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.max_failed_ratio = crawler.settings.getfloat("HARVESTER_MAX_FAILED_PAGE_RATIO")
+        self._run: Run | None = None
+        self.failed_pages: list[dict[str, str]] = []
+        self.outcome: Outcome | None = None
+        # page -> [summary, records still in the pipelines]; journaled as done when the count reaches 0
+        self._pending: dict[int, list[Any]] = {}
+        for signal in (signals.item_scraped, signals.item_dropped, signals.item_error):
+            crawler.signals.connect(self.item_done, signal=signal)
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> RunKeeper:
+        return cls(crawler)
+
+    @classmethod
+    def of(cls, crawler: Crawler) -> RunKeeper:
+        keeper = crawler.get_extension(cls)
+        if keeper is None:
+            raise RuntimeError(f"{cls.__name__} is not in EXTENSIONS: the crawl has no run")
+        return keeper
+
+    @property
+    def run(self) -> Run:
+        """The run, started on first use (the first pipeline's ``open_spider``, before the spider starts)."""
+        if self._run is None:
+            spider = self.crawler.spider
+            self._run = Run.start(plan_run(self.crawler.settings, spider))
+            if self._run.resumed:
+                self.crawler.stats.set_value("harvester/resumed", True)
+        return self._run
+
+    # --- what the spider reports ---------------------------------------------------------------------------
+
+    def page_parsed(self, summary: PageSummary) -> None:
+        if summary.blocks == 0:
+            self.run.journal.mark_done(summary)
+        else:
+            self._pending[summary.page] = [summary, summary.blocks]
+
+    def page_failed(self, url: str, reason: str) -> None:
+        self.failed_pages.append({"url": url, "reason": reason})
+        self.crawler.stats.inc_value("harvester/failed_pages")
+        logger.error("page failed: %s: %s", url, reason)
+
+    def item_done(self, item: Any, **kwargs: Any) -> None:
+        page = item.get("page") if isinstance(item, dict) else None
+        entry = self._pending.get(page) if isinstance(page, int) else None
+        if entry is None:
+            return
+        entry[1] -= 1
+        if entry[1] <= 0:
+            del self._pending[page]
+            self.run.journal.mark_done(entry[0])
+
+    # --- the end --------------------------------------------------------------------------------------------
+
+    def facts(self, reason: str) -> dict[str, Any]:
+        """What the outcome is decided on: the crawl's metrics, the run's totals, the failed pages."""
+        facts = dict(self.crawler.stats.get_stats())
+        if self._run is not None:
+            facts.update({f"harvester/{name}": value for name, value in self._run.totals().items()})
+            facts["harvester/run_id"] = self._run.run_id
+        facts["finish_reason"] = reason
+        facts["failed_pages"] = list(self.failed_pages)
+        return facts
+
+    def spider_closed(self, spider: Any, reason: str) -> None:
+        facts = self.facts(reason)
+        decided = decide_outcome(facts, max_failed_ratio=self.max_failed_ratio)
+        code, problems, target = decided.code, list(decided.problems), "no output file"
+        if self._run is not None:
+            run = self._run
+            target = str(run.run_path)
+            try:
+                finish = run.finish(reason=reason, exit_code=code, problems=problems, facts=facts,
+                                    failed_pages=self.failed_pages)
+                if reason == INTERRUPTED:
+                    target = "interrupted, nothing written yet: continue with --resume"
+                elif finish.run_path is None:
+                    target = f"nothing written: {run.run_path} was left as it was"
+            except (OSError, sqlite3.Error, HarvesterError) as error:
+                code = FAILED
+                problems.append(f"could not write the run's files: {error}")
+        self.outcome = Outcome(code, f"{decided.summary} -> {target}", problems)
+        for problem in problems:
+            logger.error("run failed: %s", problem)
