@@ -2,7 +2,7 @@
 
     python -m benchmarks.micro          (or: python3 run.py bench --micro)
 
-* parse: ``harvester.parsing.wilson.parse_wilson_listing`` on one synthetic listing page (10 rows), with
+* parse: ``harvester.parsing.profile.parse_with_profile`` (``wilson.toml``) on one synthetic listing page (10 rows),
   and without building the Selector, beside the bare spider's plain parsel extraction;
 * dates: ``harvester.normalize.dates.normalize_date`` per date form, beside ``dateparser.parse`` on the
   same strings (goal: the common forms >= 100x faster);
@@ -78,10 +78,16 @@ def bench_parse(seed: int = 1) -> dict[str, Any]:
         "pages_per_s_parse_only": 1e6 / per_call_us(lambda s: extract_rows(s, base), [prebuilt]),
         "rows": len(extract_rows(prebuilt, base)),
     }
-    parse, why = _lazy("harvester.parsing.wilson", "parse_wilson_listing")
-    if parse is None:
+    read, why = _lazy("harvester.parsing.profile", "parse_with_profile")
+    load, _ = _lazy("harvester.profiles", "load_profile")
+    if read is None or load is None:
         result["harvester"] = {"skipped": why}
         return result
+    profile = load("wilson")
+
+    def parse(selector: Any, url: str) -> Any:
+        return read(selector, profile, url)
+
     try:
         listing = parse(prebuilt, base)
         result["harvester"] = {
@@ -90,7 +96,7 @@ def bench_parse(seed: int = 1) -> dict[str, Any]:
             "rows": len(getattr(listing, "blocks", []) or []),
         }
     except Exception as exc:
-        result["harvester"] = {"skipped": f"parse_wilson_listing raised {type(exc).__name__}: {exc}"}
+        result["harvester"] = {"skipped": f"parse_with_profile raised {type(exc).__name__}: {exc}"}
     return result
 
 
@@ -205,7 +211,8 @@ def run_all(seed: int = 1) -> dict[str, Any]:
     parse = bench_parse(seed)
     print(f"Listing parse, one synthetic page ({parse['page_kb']:.0f} KB, 10 rows): pages/s")
     print(f"  {'':<34} {'Selector+parse':>14} {'parse only':>11} {'rows':>5}")
-    for key, label in (("bare_parsel", "bare spider's parsel extraction"), ("harvester", "parse_wilson_listing")):
+    labels = (("bare_parsel", "bare spider's parsel extraction"), ("harvester", "parse_with_profile (wilson)"))
+    for key, label in labels:
         r = parse[key]
         if "skipped" in r:
             print(f"  {label:<34} skipped: {r['skipped']}")

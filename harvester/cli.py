@@ -95,8 +95,6 @@ def run_crawl(spider: str, spider_args: dict[str, Any], overrides: dict[str, Any
         )
     spider_args = {k: v for k, v in spider_args.items() if v is not None}
     check_args = dict(spider_args)
-    if "base_url" in spidercls.__init__.__code__.co_varnames:
-        check_args.setdefault("base_url", settings.get("WILSON_BASE_URL"))
     if hasattr(spidercls, "settings_arguments"):  # e.g. a profile's base URL setting
         check_args = spidercls.settings_arguments(settings, check_args)
     checked = spidercls(**check_args)  # validate the arguments before any network or file activity

@@ -37,9 +37,9 @@ def assert_one_line(lines: list[str], *fragments: str) -> None:
     [
         (["crawl", "nosuch"], ["unknown spider 'nosuch'; known: ", "wilson"]),
         (["crawl", "https://example.org/search?q=x"], ["is a URL, not a spider", "--start-url URL", "--auto URL"]),
-        (["crawl", "wilson", "--people", "mao"], ["people: facet ids are numbers", "'mao'"]),
-        (["crawl", "wilson", "--places", "1,x2"], ["places: facet ids are numbers", "'x2'"]),
-        (["crawl", "wilson", "-a", "colours=red"], ["unknown argument colours"]),
+        (["crawl", "wilson", "--people", "mao"], ["people: expected ids separated by ','", "got 'mao'"]),
+        (["crawl", "wilson", "--places", "1,x2"], ["places: expected ids separated by ','", "got 'x2'"]),
+        (["crawl", "wilson", "-a", "colours=red"], ["unknown parameter colours", "declared: query, people"]),
         (["crawl", "wilson", "-a", "sort=oldest"], ["sort must be one of uploaded, date, got 'oldest'"]),
         (["crawl", "wilson", "--sort", "oldest"], ["argument --sort: invalid choice: 'oldest'", "--help"]),
         (["crawl", "wilson", "--start-url", "not a url"], ["start_url must be an http(s) URL with a host"]),
@@ -170,7 +170,7 @@ def test_the_real_entry_point_exits_2_and_1(tmp_path):
     usage = harvester("crawl", "wilson", "--people", "mao", timeout=60)
     assert usage.code == 2
     assert usage.stderr.strip().splitlines() == [
-        "harvester: error: people: facet ids are numbers (node ids), got 'mao'"
+        "harvester: error: profile wilson: people: expected ids separated by ',', each matching \\d+, got 'mao'"
     ]
     # Nothing listens on the port: a failure at run time, exit 1, and the summary says why.
     with fault_site() as server:

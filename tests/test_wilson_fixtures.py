@@ -10,7 +10,8 @@ from parsel import Selector
 
 from harvester.parsing import ChallengePageError, Counts, NotAListingError
 from harvester.parsing.files import decode, parse_listing, parse_listing_file
-from harvester.parsing.wilson import parse_old_wilson_listing, parse_wilson_listing
+from harvester.parsing.profile import parse_with_profile
+from harvester.profiles import load_profile
 from tests.support.paths import WILSON_SITE
 
 BASE = "https://digitalarchive.wilsoncenter.org/search"
@@ -57,7 +58,7 @@ def test_mega_menu_document_links_are_not_results():
     selector = Selector(text=html)
     menu_links = set(selector.css("header a::attr(href), nav a::attr(href)").getall())
     assert any(link.startswith("/document/") for link in menu_links), "the fixture must exercise the mega-menu"
-    page = parse_wilson_listing(selector, None)
+    page = parse_with_profile(selector, load_profile("wilson"), None)
     assert not menu_links & {b.url for b in page.blocks}
 
 
@@ -77,7 +78,7 @@ def test_cloudflare_challenge_raises():
     with pytest.raises(ChallengePageError, match="challenge"):
         parse_listing(html, BASE)
     with pytest.raises(ChallengePageError):
-        parse_wilson_listing(Selector(text=html), BASE)
+        parse_with_profile(Selector(text=html), load_profile("wilson"), BASE)
 
 
 @pytest.mark.parametrize("name", sorted(p.name for p in WILSON_SITE.glob("document-*.html")))
@@ -107,7 +108,7 @@ def test_other_pages_are_not_listings(html):
 def test_old_list_parser_rejects_a_current_page():
     html = (WILSON_SITE / "search-mao-zedong-page-0.html").read_text(encoding="utf-8")
     with pytest.raises(NotAListingError):
-        parse_old_wilson_listing(Selector(text=html), BASE)
+        parse_with_profile(Selector(text=html), load_profile("wilson-old"), BASE)
 
 
 @pytest.mark.parametrize(
@@ -127,5 +128,5 @@ def test_count_header_split_over_elements(markup):
     first, _, rest = html.partition("11 - 20 of 21")
     assert rest, "fixture changed: no count header"
     page_html = first.rsplit("<", 1)[0] + markup + "<" + rest.split("<", 2)[2]
-    assert parse_wilson_listing(Selector(text=page_html), BASE).counts == Counts(11, 20, 21)
+    assert parse_with_profile(Selector(text=page_html), load_profile("wilson"), BASE).counts == Counts(11, 20, 21)
     assert parse_with_profile(Selector(text=page_html), load_profile("wilson"), BASE).counts == Counts(11, 20, 21)

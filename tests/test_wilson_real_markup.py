@@ -9,7 +9,8 @@ import pytest
 from parsel import Selector
 
 from harvester.parsing import NotAListingError
-from harvester.parsing.wilson import parse_wilson_listing
+from harvester.parsing.profile import parse_with_profile
+from harvester.profiles import load_profile
 from tests.support.paths import REALWORLD, shared_file
 
 BASE = "https://digitalarchive.wilsoncenter.org/search?search_api_fulltext=mikoyan"
@@ -40,14 +41,15 @@ def as_listing(table: str, count: str) -> str:
 def test_real_document_page_is_not_a_listing(name):
     main = shared_file("realworld", "wilson", "document-main", name).read_text(encoding="utf-8")
     with pytest.raises(NotAListingError, match="document page"):
-        parse_wilson_listing(Selector(text=f"<html><body>{main}</body></html>"), BASE)
+        parse_with_profile(Selector(text=f"<html><body>{main}</body></html>"), load_profile("wilson"), BASE)
 
 
 @pytest.mark.parametrize("name", PAGES_WITH_RELATED_ROWS)
 def test_real_related_rows_parse_as_listing_rows(name):
     table = related_table(name)
     rows = Selector(text=table).css("tr")
-    page = parse_wilson_listing(Selector(text=as_listing(table, f"1 - {len(rows)} of {len(rows)}")), BASE)
+    listing = as_listing(table, f"1 - {len(rows)} of {len(rows)}")
+    page = parse_with_profile(Selector(text=listing), load_profile("wilson"), BASE)
     assert len(page.blocks) == len(rows)
     for block, row in zip(page.blocks, rows, strict=True):
         href = row.css("td.document > a::attr(href)").get()
@@ -64,7 +66,7 @@ def test_real_related_rows_parse_as_listing_rows(name):
 
 def test_real_rows_of_the_mikoyan_cable_page():
     table = related_table("cable-anastas-mikoyan-joseph-stalin.html")
-    page = parse_wilson_listing(Selector(text=as_listing(table, "1 - 4 of 4")), BASE)
+    page = parse_with_profile(Selector(text=as_listing(table, "1 - 4 of 4")), load_profile("wilson"), BASE)
     assert [b.title for b in page.blocks] == [
         "Memorandum of Conversation between Anastas Mikoyan and Mao Zedong",
         "Cable, Anastas Mikoyan to Joseph Stalin",

@@ -52,6 +52,13 @@ def parse_with_profile(selector: Selector, profile: Profile, base_url: str | Non
     counts = read_counts(root, count) if count is not None else None
     if not rows and counts is None and not _looks_empty(root, profile.empty):
         raise NotAListingError(_not_a_listing_message(root, profile))
+    if not rows and counts is not None and 0 < counts.first <= counts.total:
+        # The page promises results that the profile cannot find: the markup changed, or it is another
+        # layout's page. Never "no results".
+        raise NotAListingError(
+            f"the page shows results {counts.first} - {counts.last} of {counts.total} but profile "
+            f"{profile.label}'s block selector ({profile.blocks.key}) matches none of them"
+        )
     fields = {f.name: f for f in profile.fields}
     url_field, date_field = fields.get("url"), fields.get("date")
     title_field, summary_field, node_field = fields.get("title"), fields.get("summary"), fields.get("node_id")

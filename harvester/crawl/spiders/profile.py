@@ -45,6 +45,7 @@ class ProfileSpider(ListingSpider):
     """
 
     name = "profile"
+    default_profile: str | None = None  # a site's spider names its profile here
 
     def __init__(self, profile: str | None = None, start_url: str | None = None, **kwargs: Any) -> None:
         if not profile:
@@ -86,10 +87,11 @@ class ProfileSpider(ListingSpider):
     def settings_arguments(cls, settings: Any, kwargs: dict[str, Any]) -> dict[str, Any]:
         """The arguments with ``base_url`` taken from the setting the profile names (``start.base_url_setting``),
         when neither base_url nor start_url is given."""
-        if not kwargs.get("profile") or kwargs.get("base_url") or kwargs.get("start_url"):
+        profile = kwargs.get("profile") or cls.default_profile
+        if not profile or kwargs.get("base_url") or kwargs.get("start_url"):
             return kwargs
         try:
-            setting = load_profile(kwargs["profile"]).start.base_url_setting
+            setting = load_profile(profile).start.base_url_setting
         except ProfileError:
             return kwargs  # __init__ reports it
         if setting and settings.get(setting):

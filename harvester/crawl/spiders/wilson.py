@@ -1,4 +1,4 @@
-"""The Wilson Center Digital Archive: one search, every result page, current or old site."""
+"""The Wilson Center Digital Archive: a search of the current or the old site, every result page."""
 
 from __future__ import annotations
 
@@ -6,126 +6,59 @@ import functools
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from parsel import Selector
-from scrapy.crawler import Crawler
-from scrapy.http import Response
+from harvester.crawl.spiders.profile import ProfileSpider
+from harvester.profiles import Profile, load_profile
 
-from harvester.crawl import wilson_urls as grammar
-from harvester.crawl.spider import ListingSpider, SpiderArgumentError, positive_int
-from harvester.parsing import ListingPage
-from harvester.parsing.profile import parse_with_profile
-from harvester.profiles import Profile, load_profile, profile_key
+#: The sort parameter's value that lists new uploads first (the site's default, as in ``wilson.toml``).
+_NEWEST_UPLOADS = ("sort_bef_combine", "created_DESC")
 
 
-class WilsonSpider(ListingSpider):
-    """Harvest a Wilson search.
+class WilsonSpider(ProfileSpider):
+    """Harvest one Wilson search.
 
-    Arguments (``-a name=value`` with ``scrapy crawl``; ``--name value`` with ``harvester crawl wilson``):
-
-    ``query``      full-text query (may be empty)
-    ``people``, ``places``, ``topics``, ``languages``
-                   facet node ids, comma-separated (people 81716 = Mao Zedong)
-    ``sort``       ``uploaded`` (newest upload first, the site's default) or ``date`` (newest document date)
-    ``start_url``  any search URL on any host (a mirror, the replica): kept as is and paged with ``page=N``;
-                   excludes the arguments above
-    ``max_pages``  stop after this many listing pages
-    ``items_per_page``  10 (the site's default) or 100
-
-    ``base_url``   the host for ``query``-style searches (default: the ``WILSON_BASE_URL`` setting)
+    Domain
+      Wilson Center Digital Archive (Cold War documents), digitalarchive.wilsoncenter.org; the domain no longer
+      resolves: the replica ``harvester/data/demo/wilson`` serves its URL grammar and markup on 127.0.0.1.
+    Profiles
+      ``wilson.toml`` (the current site, ``/search?...&page=N``) and ``wilson-old.toml`` (the old site,
+      ``/search-results/{page}/{json}``): a start URL on the old site's path picks the old profile.
+    Spider arguments
+      The ``wilson`` profile's parameters: ``query``, ``people``, ``places``, ``topics``, ``languages`` (facet
+      node ids, comma-separated; people 81716 = Mao Zedong), ``sort`` (``uploaded`` or ``date``),
+      ``items_per_page`` (10 or 100); or ``start_url`` (any search URL on any host, a mirror or the replica),
+      which excludes them. Also ``base_url`` (default: the ``WILSON_BASE_URL`` setting) and ``max_pages``.
+    Caveats
+      Only ``sort=uploaded`` (the default) lists new records first, so only it stops an incremental run at the
+      first page of known records.
     """
 
     name = "wilson"
+    default_profile = "wilson"
 
-    def __init__(
-        self,
-        query: str | None = None,
-        people: str | None = None,
-        places: str | None = None,
-        topics: str | None = None,
-        languages: str | None = None,
-        sort: str | None = None,
-        start_url: str | None = None,
-        items_per_page: Any = None,
-        base_url: str | None = None,
-        **kwargs: Any,
-    ) -> None:
-        self.query = query
-        self.sort = sort
-        self.start_url_argument = start_url
-        self.base_url = base_url or grammar.DEFAULT_BASE_URL
-        self.items_per_page = positive_int(items_per_page, "items_per_page")
-        try:
-            self.facets = {
-                facet: grammar.parse_ids(value, facet)
-                for facet, value in zip(grammar.FACETS, (people, places, topics, languages), strict=True)
-            }
-        except grammar.WilsonUrlError as error:
-            raise SpiderArgumentError(str(error)) from None
-        if self.items_per_page is not None:
-            self.page_size = self.items_per_page
-        super().__init__(**kwargs)
-
-    def build_start_url(self) -> str:
-        try:
-            if self.start_url_argument:
-                if self.query is not None or self.sort is not None or any(self.facets.values()):
-                    raise SpiderArgumentError(
-                        "start_url excludes query, sort and facets: put them in the URL instead"
-                    )
-                url = grammar.validate_start_url(self.start_url_argument)
-                shown = dict(parse_qsl(urlsplit(url).query)).get("items_per_page", "")
-                if self.items_per_page is None and shown.isdigit() and int(shown) > 0:
-                    self.page_size = int(shown)  # positions and "was that the last page?" without a count header
-                return url
-            url = grammar.search_url(self.base_url, query=self.query, facets=self.facets, sort=self.sort)
-        except grammar.WilsonUrlError as error:
-            raise SpiderArgumentError(str(error)) from None
-        if self.items_per_page is not None:
-            url += f"&items_per_page={self.items_per_page}"
-        return url
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> WilsonSpider:
-        kwargs.setdefault("base_url", crawler.settings.get("WILSON_BASE_URL"))
-        return super().from_crawler(crawler, *args, **kwargs)
-
-    def parse_page(self, response: Response) -> ListingPage:
-        """Selectors from the site's profiles (``data/profiles/wilson.toml``, ``wilson-old.toml``); the URL
-        grammar stays in ``harvester.crawl.wilson_urls``."""
-        selector = Selector(text=response.text, base_url=response.url)
-        return parse_with_profile(selector, self.profile_for(response.url), response.url)
-
-    def offload_parse(self, response: Response) -> tuple[Any, ...] | None:
-        name = "wilson-old" if grammar.is_old_search(response.url) else "wilson"
-        return _profile_key(name), response.text, response.url
-
-    @staticmethod
-    def profile_for(url: str) -> Profile:
-        return _profile("wilson-old" if grammar.is_old_search(url) else "wilson")
-
-    def page_number(self, url: str) -> int:
-        return grammar.page_number(url)
-
-    def with_page(self, url: str, page: int) -> str:
-        return grammar.with_page(url, page)
-
-    def first_page(self) -> int:
-        return grammar.first_page(self.start_url)
+    def __init__(self, start_url: str | None = None, items_per_page: Any = None, **kwargs: Any) -> None:
+        old = bool(start_url) and _profile("wilson-old").page_number(start_url.strip()) is not None
+        kwargs.pop("profile", None)
+        if items_per_page is not None:
+            kwargs["items_per_page"] = items_per_page
+        super().__init__(profile="wilson-old" if old else "wilson", start_url=start_url, **kwargs)
+        size = self.params.get("items_per_page") or _shown_page_size(self.start_url)
+        if size:
+            self.page_size = int(size)  # positions and "was that the last page?" without a count header
 
     def is_newest_first(self) -> bool:
-        """New uploads come first in the site's default order (``sort=uploaded``). Not with ``sort=date``
-        (newest *document* date first): a new upload of a 1950 document lands mid-list, past the stop."""
-        if grammar.is_old_search(self.start_url):
+        """New uploads come first in the site's default order. Not with ``sort=date`` (newest *document* date
+        first): a new upload of a 1950 document lands mid-list, past the stop. The old site: never."""
+        if self.profile.pagination.path is not None:
             return False
-        sort = dict(parse_qsl(urlsplit(self.start_url).query)).get("sort_bef_combine")
-        return sort in (None, grammar.SORTS["uploaded"])
+        key, newest = _NEWEST_UPLOADS
+        return dict(parse_qsl(urlsplit(self.start_url).query)).get(key, newest) == newest
+
+
+def _shown_page_size(url: str) -> int | None:
+    shown = dict(parse_qsl(urlsplit(url).query)).get("items_per_page", "")
+    return int(shown) if shown.isdigit() and int(shown) > 0 else None
 
 
 @functools.cache
 def _profile(name: str) -> Profile:
     return load_profile(name)
-
-
-@functools.cache
-def _profile_key(name: str) -> tuple[str, int, int]:
-    return profile_key(name)
