@@ -21,6 +21,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from importlib import resources
+from importlib.abc import Traversable
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
@@ -414,13 +415,17 @@ def date_from_formats(text: str | None, formats: Sequence[str]) -> NormalizedDat
 # --- loading --------------------------------------------------------------------------------------------------
 
 
-def packaged_profiles() -> dict[str, Path]:
-    """The profiles shipped in ``harvester/data/profiles``: name -> file."""
-    folder = Path(str(resources.files("harvester") / PROFILE_DIR))
-    return {p.stem: p for p in sorted(folder.glob("*.toml"))} if folder.is_dir() else {}
+def packaged_profiles() -> dict[str, Traversable]:
+    """The profiles shipped in ``harvester/data/profiles``: name -> resource (a file in a checkout or a wheel,
+    an entry inside a zipped egg: read it with ``read_text``/``read_bytes``, never through a path)."""
+    folder = resources.files("harvester").joinpath(*PROFILE_DIR.split("/"))
+    if not folder.is_dir():
+        return {}
+    entries = sorted((e for e in folder.iterdir() if e.name.endswith(".toml")), key=lambda e: e.name)
+    return {e.name.removesuffix(".toml"): e for e in entries}
 
 
-def find_profile(ref: str | Path) -> Path:
+def find_profile(ref: str | Path) -> Path | Traversable:
     """A profile file. A bare name (``wilson``) is a packaged profile; a path (``sites/x.toml``) is a file; a
     bare file name (``wilson.toml``) is that file if it exists, else the packaged profile of that name."""
     text = str(ref)
@@ -442,40 +447,52 @@ def find_profile(ref: str | Path) -> Path:
 
 
 def load_profile(ref: str | Path) -> Profile:
-    """Find, read, validate and compile a profile (cached per file and modification time)."""
-    path = find_profile(ref)
-    stat = path.stat()
-    return _load_cached(str(path), stat.st_mtime_ns, stat.st_size)
+    """Find, read, validate and compile a profile (cached: per name when packaged, per file and modification
+    time otherwise)."""
+    return load_profile_key(profile_key(ref)) or _load_key(profile_key(ref))
 
 
 def profile_key(ref: str | Path) -> tuple[str, int, int]:
-    """What identifies a profile as loaded now: its file, modification time and size."""
-    path = find_profile(ref)
-    stat = path.stat()
-    return str(path), stat.st_mtime_ns, stat.st_size
+    """What identifies a profile as loaded now: ``("packaged:<name>", 0, 0)`` for a packaged one (it cannot
+    change under a running process), else its file, modification time and size."""
+    found = find_profile(ref)
+    if not isinstance(found, Path):
+        return f"{_PACKAGED}{found.name.removesuffix('.toml')}", 0, 0
+    stat = found.stat()
+    return str(found), stat.st_mtime_ns, stat.st_size
 
 
 def load_profile_key(key: tuple[str, int, int]) -> Profile | None:
     """The profile of :func:`profile_key`, or None when its file has changed since (another process, such as
     the crawl's worker, must read pages with the very profile the crawl loaded)."""
     path, mtime_ns, size = key
-    stat = Path(path).stat()
-    if (stat.st_mtime_ns, stat.st_size) != (mtime_ns, size):
-        return None
-    return _load_cached(path, mtime_ns, size)
+    if not path.startswith(_PACKAGED):
+        stat = Path(path).stat()
+        if (stat.st_mtime_ns, stat.st_size) != (mtime_ns, size):
+            return None
+    return _load_key(key)
+
+
+_PACKAGED = "packaged:"
+
+
+def _load_key(key: tuple[str, int, int]) -> Profile:
+    path = key[0]
+    if path.startswith(_PACKAGED):
+        name = path.removeprefix(_PACKAGED)
+        return _load_cached(packaged_profiles()[name].read_bytes(), f"{PROFILE_DIR}/{name}.toml (packaged)")
+    return _load_cached(Path(path).read_bytes(), _label(Path(path)))
 
 
 @functools.lru_cache(maxsize=32)
-def _load_cached(path: str, mtime_ns: int, size: int) -> Profile:
-    del mtime_ns, size  # cache keys only
-    label = _label(Path(path))
+def _load_cached(data: bytes, label: str) -> Profile:
     try:
-        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+        parsed = tomllib.loads(data.decode("utf-8"))
     except UnicodeDecodeError as error:
         raise ProfileError(f"{label}: not UTF-8 text ({error.reason})") from None
     except tomllib.TOMLDecodeError as error:
         raise ProfileError(f"{label}: not valid TOML: {error}") from None
-    return profile_from_data(data, label)
+    return profile_from_data(parsed, label)
 
 
 def _label(path: Path) -> str:
