@@ -4,87 +4,26 @@ from __future__ import annotations
 
 import json
 import os
-import socket
-import subprocess
-import sys
 import time
-import urllib.parse
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from tests.support.cli import read_jsonl
 from tests.support.paths import REPO
+from tests.support.scrapyd import call, start_scrapyd, wait
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def call(base: str, endpoint: str, data: list[tuple[str, str]] | None = None) -> dict:
-    body = urllib.parse.urlencode(data).encode() if data is not None else None
-    with urllib.request.urlopen(f"{base}/{endpoint}", data=body, timeout=10) as response:
-        return json.loads(response.read())
-
-
-def wait(what: str, check, deadline: float):
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"scrapyd: timed out waiting for {what}")
-
-
 @pytest.fixture
 def scrapyd(tmp_path):
-    """scrapyd on 127.0.0.1 with its own folders; the harvester project comes from scrapy.cfg's [settings]."""
+    """scrapyd on 127.0.0.1; the harvester project comes from the same [settings] line as this checkout's
+    scrapy.cfg (importable through PYTHONPATH, no egg deployed)."""
     home = tmp_path / "scrapyd"
-    home.mkdir()
-    port = free_port()
-    (home / "scrapyd.conf").write_text(
-        "[scrapyd]\n"
-        "bind_address = 127.0.0.1\n"
-        f"http_port = {port}\n"
-        f"eggs_dir = {home / 'eggs'}\n"
-        f"logs_dir = {home / 'logs'}\n"
-        f"dbs_dir = {home / 'dbs'}\n"
-        "items_dir =\n"
-        "jobs_to_keep = 5\n"
-        "poll_interval = 0.2\n"
-        "max_proc = 1\n",
-        encoding="utf-8",
-    )
-    # The same [settings] line as this checkout's scrapy.cfg: the project is importable, no egg is deployed.
-    (home / "scrapy.cfg").write_text("[settings]\nharvester = harvester.settings\n", encoding="utf-8")
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    log = (home / "scrapyd.log").open("w")
-    proc = subprocess.Popen([sys.executable, "-m", "scrapyd"], cwd=home, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-
-    def ready():
-        try:
-            return call(base, "daemonstatus.json").get("status") == "ok"
-        except OSError:
-            assert proc.poll() is None, (home / "scrapyd.log").read_text()
-            return False
-
-    try:
-        wait("daemonstatus.json", ready, time.monotonic() + 30)
+    with start_scrapyd(home, env=env, project_cfg="[settings]\nharvester = harvester.settings\n") as base:
         yield base, home
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
 
 
 def test_scrapyd_schedules_a_wilson_job_that_writes_the_dataset(scrapyd, replay_site, tmp_path):
