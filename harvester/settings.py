@@ -1,4 +1,8 @@
-"""Scrapy settings: polite defaults for the real site. Every one can be overridden with ``-s NAME=VALUE``."""
+"""Scrapy settings: polite defaults for the real site. Every one can be overridden with ``-s NAME=VALUE``.
+
+Every ``HARVESTER_*`` setting is declared here, once, with its default; the code reads it with no fallback of
+its own (``tests/test_settings.py`` checks both).
+"""
 
 from harvester import __version__
 
@@ -89,8 +93,12 @@ HARVESTER_FULL = False
 HARVESTER_RESUME = False
 HARVESTER_RUN_ID = ""
 HARVESTER_PROGRESS_INTERVAL = 30.0  # seconds between progress log lines when stderr is not a terminal
+HARVESTER_PROGRESS_TTY = None  # None: redraw one line in place when stderr is a terminal; True/False force it
 # A run fails (exit 1) when more than this share of its listing pages failed; any failed page is reported.
 HARVESTER_MAX_FAILED_PAGE_RATIO = 0.0
+
+# The person registry (docs/names.md): "" for the packaged one, or a TOML file of the same format.
+HARVESTER_PERSON_REGISTRY = ""
 
 WILSON_BASE_URL = "https://digitalarchive.wilsoncenter.org"
 

@@ -107,9 +107,9 @@ class RetryAfterMiddleware(RetryMiddleware):
         super().__init__(crawler.settings)
         self.crawler = crawler
         settings = crawler.settings
-        self.max_retry_after = settings.getfloat("HARVESTER_MAX_RETRY_AFTER", 300.0)
-        self.backoff = settings.getfloat("HARVESTER_RETRY_BACKOFF", 2.0)
-        self.backoff_max = settings.getfloat("HARVESTER_RETRY_BACKOFF_MAX", 60.0)
+        self.max_retry_after = settings.getfloat("HARVESTER_MAX_RETRY_AFTER")
+        self.backoff = settings.getfloat("HARVESTER_RETRY_BACKOFF")
+        self.backoff_max = settings.getfloat("HARVESTER_RETRY_BACKOFF_MAX")
         crawler.signals.connect(self._response_downloaded, signal=signals.response_downloaded)
 
     @classmethod

@@ -75,8 +75,9 @@ class Progress:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Progress:
         stream = sys.stderr
-        interactive = crawler.settings.getbool("HARVESTER_PROGRESS_TTY", stream.isatty())
-        interval = 0.5 if interactive else crawler.settings.getfloat("HARVESTER_PROGRESS_INTERVAL", 30.0)
+        forced = crawler.settings.get("HARVESTER_PROGRESS_TTY")  # None: ask the stream
+        interactive = stream.isatty() if forced is None else crawler.settings.getbool("HARVESTER_PROGRESS_TTY")
+        interval = 0.5 if interactive else crawler.settings.getfloat("HARVESTER_PROGRESS_INTERVAL")
         return cls(crawler, stream, interactive, interval)
 
     def spider_opened(self, spider: Any) -> None:

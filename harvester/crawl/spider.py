@@ -117,7 +117,7 @@ class ListingSpider(scrapy.Spider):
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> ListingSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.arguments = {k: v for k, v in kwargs.items() if not k.startswith("_") and v is not None}
-        spider.schedule_ahead = max(1, crawler.settings.getint("HARVESTER_SCHEDULE_AHEAD", 256))
+        spider.schedule_ahead = max(1, crawler.settings.getint("HARVESTER_SCHEDULE_AHEAD"))
         crawler.signals.connect(spider._idle, signal=signals.spider_idle)
         return spider
 

@@ -279,14 +279,14 @@ class Worker:
         worker = _WORKERS.get(crawler)
         if worker is None:
             settings = crawler.settings
-            enabled = settings.getint("HARVESTER_NORMALIZE_WORKERS", 1) > 0 and usable_cpus() >= 2
+            enabled = settings.getint("HARVESTER_NORMALIZE_WORKERS") > 0 and usable_cpus() >= 2
             if enabled:
                 from scrapy.utils.asyncio import is_asyncio_available
 
                 enabled = is_asyncio_available()  # the answers are awaited on the asyncio loop
             worker = cls(
                 enabled=enabled,
-                after=max(0, settings.getint("HARVESTER_NORMALIZE_WORKER_AFTER", 100)),
+                after=max(0, settings.getint("HARVESTER_NORMALIZE_WORKER_AFTER")),
                 registry_path=str(settings.get("HARVESTER_PERSON_REGISTRY") or "") or None,
             )
             _WORKERS[crawler] = worker

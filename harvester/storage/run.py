@@ -177,7 +177,7 @@ def plan_run(settings: Any, spider: Any) -> RunPlan:
     return RunPlan(
         source=spider.name,
         mode=mode,
-        output_dir=Path(settings.get("HARVESTER_OUTPUT_DIR") or "output"),
+        output_dir=Path(settings.get("HARVESTER_OUTPUT_DIR")),
         arguments=arguments,
         given_arguments=dict(getattr(spider, "arguments", None) or {}),
         resume=settings.getbool("HARVESTER_RESUME"),
