@@ -8,7 +8,9 @@ import re
 from harvester import settings
 from tests.support.paths import REPO
 
-XX
+READ = re.compile(
+    r"""settings\.(?:get|getint|getfloat|getbool|getdict|getlist)\(\s*["'](HARVESTER_[A-Z_]+)["']\s*(,)?"""
+)
 
 
 def _reads() -> list[tuple[str, str, bool]]:
