@@ -320,6 +320,9 @@ def cmd_profile(args: argparse.Namespace) -> int:
 
 
 def cmd_score(args: argparse.Namespace) -> int:
+    checkout = Path(__file__).resolve().parents[1]  # a clone (or an editable install of one) has benchmarks/
+    if (checkout / "benchmarks" / "score.py").is_file() and str(checkout) not in sys.path:
+        sys.path.insert(0, str(checkout))
     try:
         from benchmarks import score as scoring
     except ImportError:

@@ -61,7 +61,7 @@ CONCURRENT_ITEMS = 16
 # Scrapy re-reads and re-parses a callback's source on every response to warn about `return value` in a
 # generator (its cache misses on bound methods): a measurable share of a page's cost. Our callbacks return None.
 WARN_ON_GENERATOR_RETURN_VALUE = False
-# Records are normalised in a worker process once a crawl has done this many itself (harvester/offload.py);
+# Records are normalised in a worker pool once a crawl has done this many itself (harvester/crawl/workers.py);
 # 0 workers: always in the crawl's process.
 HARVESTER_NORMALIZE_WORKERS = 1
 HARVESTER_NORMALIZE_WORKER_AFTER = 100
@@ -78,6 +78,7 @@ ITEM_PIPELINES = {
 EXTENSIONS = {
     "harvester.crawl.downloader.RedactSecrets": 0,  # before anything logs: no credentials in the log
     "harvester.crawl.run_keeper.RunKeeper": 400,  # the run's one owner: opens, journals, decides, finishes
+    "harvester.crawl.workers.Workers": 450,  # the process pool for parsing and normalising
     "harvester.crawl.extensions.ContactCheck": 500,
     "harvester.crawl.extensions.Progress": 510,
 }

@@ -56,7 +56,7 @@ from twisted.python.failure import Failure
 
 from harvester.crawl.downloader import RETRY_NOTE
 from harvester.crawl.run_keeper import RunKeeper
-from harvester.crawl.workers import Worker, decode_listing
+from harvester.crawl.workers import Workers
 from harvester.errors import SpiderArgumentError
 from harvester.model import ChallengePageError, ListingPage, PageError, PageSummary, RawBlock
 from harvester.records import record_id
@@ -218,11 +218,10 @@ class ListingSpider(scrapy.Spider):
         """The request callback: :meth:`parse`, with the page read by the crawl's worker process when it can (the
         same parser on the same text; anything it cannot do, errors included, is done here as always)."""
         listing = None
-        worker = Worker.of(self.crawler)
-        job = self.offload_parse(response) if worker.usable else None
+        workers = Workers.of(self.crawler)
+        job = self.offload_parse(response) if workers is not None and workers.usable else None
         if job is not None:
-            answer = await worker.call("listing", *job)
-            listing = decode_listing(answer) if answer is not None else None
+            listing = await workers.listing(*job)
         for output in self._parse(response, page, listing):
             yield output
 

@@ -10,7 +10,7 @@ from typing import Any
 from scrapy.crawler import Crawler
 from scrapy.statscollectors import StatsCollector
 
-from harvester.crawl.workers import Worker
+from harvester.crawl.workers import Workers
 from harvester.normalize.names import Registry, default_registry
 from harvester.records import TEXT_FIELDS, build_record, repair_fields
 
@@ -39,11 +39,11 @@ def utc_now() -> str:
 
 class NormalizePipeline:
     """Raw item → record. Once the crawl has normalised ``HARVESTER_NORMALIZE_WORKER_AFTER`` records itself,
-    they are built in the crawl's worker process (:mod:`harvester.crawl.workers`; ``HARVESTER_NORMALIZE_WORKERS = 0``
+    they are built in the crawl's worker pool (:mod:`harvester.crawl.workers`; ``HARVESTER_NORMALIZE_WORKERS = 0``
     keeps them here). Either way the records, the stats and the log are the same: the worker repairs and
     builds, the counting and the logging happen here."""
 
-    def __init__(self, stats: StatsCollector, registry: Registry, worker: Worker | None = None) -> None:
+    def __init__(self, stats: StatsCollector, registry: Registry, worker: Workers | None = None) -> None:
         self.stats = stats
         self.tally = StatsTally(stats)  # the per-record counts, added to the stats in bulk
         self.registry = registry
@@ -54,7 +54,7 @@ class NormalizePipeline:
     def from_crawler(cls, crawler: Crawler) -> NormalizePipeline:
         path = crawler.settings.get("HARVESTER_PERSON_REGISTRY")
         registry = Registry.load(path) if path else default_registry()
-        return cls(crawler.stats, registry, Worker.of(crawler))
+        return cls(crawler.stats, registry, Workers.of(crawler))
 
     def open_spider(self) -> None:
         if self.worker is not None:
@@ -63,7 +63,7 @@ class NormalizePipeline:
     async def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
         crawled_at = utc_now()
         worker = self.worker
-        built = await worker.call("record", item, crawled_at) if worker is not None and worker.usable else None
+        built = await worker.build(item, crawled_at) if worker is not None and worker.usable else None
         tally = self.tally
         if built is None:  # no worker (yet, or any more), or it could not build this one: here, as always
             record = build_record(repair_text(item, tally, self._warned), crawled_at=crawled_at,
@@ -72,6 +72,7 @@ class NormalizePipeline:
                 worker.count()
         else:
             record, repaired, unreadable = built
+            tally.inc_value("harvester/worker/records")
             report_repairs(item, repaired, unreadable, tally, self._warned)
         count_normalisation(record, tally)
         tally.records += 1

@@ -1,4 +1,4 @@
-"""The crawl's worker process (harvester/offload.py): same answers as the crawl's own process, nothing lost when
+"""The crawl's worker pool (harvester/crawl/workers.py): same answers as the crawl's own process, nothing lost when
 it fails, gone when the crawl is gone."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from parsel import Selector
 
-from harvester.crawl.workers import Worker, decode_listing
+from harvester.crawl.workers import Workers
 from harvester.devtools.replay import ReplayServer
 from harvester.parsing.profile import parse_with_profile
 from harvester.profiles import load_profile, profile_key
@@ -42,79 +42,69 @@ def here(raw: dict) -> tuple:
     return build_record(item, crawled_at="2025-01-02T03:04:05Z"), repaired, unreadable
 
 
-async def started() -> Worker:
-    worker = Worker(enabled=True, after=0)
-    worker.count(0)
-    deadline = time.monotonic() + 60
-    while not worker.ready and not worker.broken and time.monotonic() < deadline:
-        await asyncio.sleep(0.01)
-    assert worker.usable
-    return worker
+def started() -> Workers:
+    workers = Workers(processes=1, after=0, registry_path=None)
+    workers.count(0)
+    assert workers.usable
+    return workers
 
 
-def test_the_worker_answers_as_the_crawls_own_process_would():
+def test_the_pool_answers_as_the_crawls_own_process_would():
     page = (WILSON_SITE / "search-mao-zedong-page-0.html").read_text(encoding="utf-8")
     url = "http://127.0.0.1:8000/search?search_api_fulltext=mao+zedong"
 
     async def main() -> tuple[list, object]:
-        worker = await started()
+        workers = started()
         try:
-            records = await asyncio.gather(*(worker.call("record", raw, "2025-01-02T03:04:05Z") for raw in RAW))
-            listing = await worker.call("listing", profile_key("wilson"), page, url)
+            records = await asyncio.gather(*(workers.build(raw, "2025-01-02T03:04:05Z") for raw in RAW))
+            listing = await workers.listing(profile_key("wilson"), page, url)
         finally:
-            worker.close()
+            workers.close()
         return records, listing
 
-    records, answer = asyncio.run(main())
-    listing = decode_listing(answer)
+    records, listing = asyncio.run(main())
     assert [tuple(r) for r in records] == [here(raw) for raw in RAW]
     assert records[1][1] == ["title"]  # the mojibake repair ran there, and says so
     assert listing == parse_with_profile(Selector(text=page, base_url=url), load_profile("wilson"), url)
     assert len(listing.blocks) == 10
 
 
-def test_a_job_the_worker_cannot_do_is_answered_none_and_the_others_are_not_lost():
+def test_a_job_the_pool_cannot_do_is_answered_none_and_the_others_are_not_lost():
     async def main() -> list:
-        worker = await started()
+        workers = started()
         try:
             return await asyncio.gather(
-                worker.call("record", RAW[0], None),
-                worker.call("record", {"title": "no source: build_record raises"}, None),
-                worker.call("no such job"),
-                worker.call("record", RAW[2], None),
+                workers.build(RAW[0], None),
+                workers.build({"title": "no source: build_record raises"}, None),
+                workers.build(RAW[2], None),
             )
         finally:
-            worker.close()
+            workers.close()
 
-    first, failed, unknown, last = asyncio.run(main())
+    first, failed, last = asyncio.run(main())
     assert failed is None  # the crawl builds it itself, where the KeyError is raised and logged as before
-    assert unknown is None
-    assert first == [build_record(RAW[0], crawled_at=None), [], []]
-    assert last == [build_record(RAW[2], crawled_at=None), [], []]
+    assert tuple(first) == (build_record(RAW[0], crawled_at=None), [], [])
+    assert tuple(last) == (build_record(RAW[2], crawled_at=None), [], [])
 
 
-def test_a_dead_worker_hands_everything_back(caplog):
-    async def main() -> tuple[object, object, Worker]:
-        worker = await started()
-        pending = worker.call("record", RAW[0], None)
-        assert worker.proc is not None
-        worker.proc.kill()
-        answer = await pending  # given to the worker, never answered: handed back
-        while not worker.broken:  # the end of its output is noticed on the event loop
-            await asyncio.sleep(0.01)
-        later = await worker.call("record", RAW[0], None)
-        worker.close()
-        return answer, later, worker
+def test_a_broken_pool_hands_everything_back(caplog):
+    async def main() -> tuple[object, object, Workers]:
+        workers = started()
+        await workers.build(RAW[0], None)  # the pool is up
+        for process in list(workers.pool._processes.values()):  # a worker killed under the crawl
+            process.kill()
+        answer = await workers.build(RAW[0], None)
+        later = await workers.build(RAW[0], None)
+        workers.close()
+        return answer, later, workers
 
     with caplog.at_level(logging.WARNING, logger="harvester.crawl.workers"):
-        answer, later, worker = asyncio.run(main())
-    assert worker.broken
-    assert not worker.usable
-    assert answer in (None, [build_record(RAW[0], crawled_at=None), [], []])  # it may have answered first
+        answer, later, workers = asyncio.run(main())
+    assert workers.broken
+    assert not workers.usable
+    assert answer is None
     assert later is None
-    assert "worker process failed" in caplog.text
-    assert worker.proc is not None
-    assert worker.proc.poll() is not None  # reaped
+    assert "worker pool failed" in caplog.text
 
 
 @pytest.mark.e2e
@@ -135,30 +125,40 @@ def test_a_crawl_through_the_worker_writes_the_same_records(tmp_path):
     (worker_records, worker_log), (here_records, here_log) = runs["worker"], runs["here"]
     assert len(here_records) == 21  # three pages: 10, 10 and 1
     assert comparable(worker_records) == comparable(here_records)
-    jobs = re.search(r"'harvester/worker/jobs': (\d+)", worker_log)
+    jobs = re.search(r"'harvester/worker/records': (\d+)", worker_log)
     assert jobs is not None
     assert int(jobs.group(1)) > 0, worker_log
-    assert "harvester/worker/jobs" not in here_log
-    assert "worker process failed" not in worker_log
+    assert "harvester/worker/records" not in here_log
+    assert "worker pool failed" not in worker_log
 
 
-def _children(pid: int) -> list[int]:
-    out = []
+def _descendants(pid: int) -> list[int]:
+    """Every process below ``pid`` (the forkserver, and the pool's workers it forked)."""
+    parents = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
-                stat = (entry / "stat").read_text()
-                cmdline = (entry / "cmdline").read_bytes()
+                parents[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
             except OSError:
                 continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == pid and b"harvester.crawl.workers" in cmdline:
-                out.append(int(entry.name))
-    return out
+    found, frontier = [], [pid]
+    while frontier:
+        below = [child for child, parent in parents.items() if parent in frontier]
+        found += below
+        frontier = below
+    return found
+
+
+def _gone(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except OSError:
+        return True
 
 
 @pytest.mark.e2e
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="finds the worker through /proc")
-def test_the_worker_goes_when_the_crawl_is_killed(tmp_path):
+def test_the_pool_goes_when_the_crawl_is_killed(tmp_path):
     server = ReplayServer(WILSON_SITE, delay=1.0)
     base_url = server.start()
     proc = subprocess.Popen(
@@ -169,23 +169,16 @@ def test_the_worker_goes_when_the_crawl_is_killed(tmp_path):
     try:
         deadline = time.monotonic() + 60
         workers: list[int] = []
-        while not workers and time.monotonic() < deadline and proc.poll() is None:
-            workers = _children(proc.pid)
+        while len(workers) < 2 and time.monotonic() < deadline and proc.poll() is None:
+            workers = _descendants(proc.pid)  # the forkserver and at least one worker
             time.sleep(0.05)
-        assert workers, "the crawl started no worker"
+        assert len(workers) >= 2, "the crawl started no worker pool"
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(timeout=30)
         deadline = time.monotonic() + 60
-        while Path(f"/proc/{workers[0]}").exists() and time.monotonic() < deadline:
-            # an orphan is re-parented (to init, or a subreaper that reaps it): gone or a zombie is fine
-            try:
-                if Path(f"/proc/{workers[0]}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z":
-                    break
-            except OSError:
-                break
+        while not all(_gone(pid) for pid in workers) and time.monotonic() < deadline:
             time.sleep(0.05)
-        alive = Path(f"/proc/{workers[0]}/stat")
-        assert not alive.exists() or alive.read_text().rsplit(")", 1)[1].split()[0] == "Z"
+        assert [pid for pid in workers if not _gone(pid)] == []
     finally:
         if proc.poll() is None:
             proc.kill()
