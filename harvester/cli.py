@@ -192,47 +192,28 @@ def cmd_parse(args: argparse.Namespace) -> int:
     if getattr(args, "auto", False):
         return cmd_parse_auto(args)
     from harvester.parsing import PageError
-    from harvester.parsing.files import parse_listing_file
-    from harvester.records import build_record
+    from harvester.parsing.files import read_listing_file
+    from harvester.parsing.profile import parse_file_with_profile
+    from harvester.profiles import load_profile
+    from harvester.records import build_record, raw_item
 
-    profile = None
-    if args.profile:
-        from harvester.parsing.profile import item_additions, parse_file_with_profile
-        from harvester.profiles import load_profile
-
-        profile = load_profile(args.profile)
-    source = args.source or (profile.name if profile else "wilson")
+    chosen = load_profile(args.profile) if args.profile else None
     out = _jsonl_stdout()
     for name in args.files:
-        path = Path(name)
-        if not path.exists():
-            raise UsageError(f"{path}: no such file")
-        if path.is_dir():
-            raise UsageError(f"{path}: is a directory, not a saved listing page")
+        path = _saved_page(name)
         try:
-            if profile is None:
-                page, base_url = parse_listing_file(path, base_url=args.base_url)
+            if chosen is None:
+                page, base_url, profile = read_listing_file(path, base_url=args.base_url)
             else:
-                page, base_url = parse_file_with_profile(path, profile, args.base_url), args.base_url
+                page, base_url, profile = parse_file_with_profile(path, chosen, args.base_url), args.base_url, chosen
         except PageError as error:
             raise UsageError(f"{path}: {error}") from None
         except UnicodeDecodeError as error:
             raise UsageError(f"{path}: not text in any known encoding ({error.reason})") from None
+        source = args.source or (profile.name if profile else "wilson")  # a text copy is of a Wilson page
         offset = page.counts.first - 1 if page.counts and page.counts.first > 0 else 0
         for block in page.blocks:
-            raw = {
-                "source": source,
-                "url": block.url,
-                "listing_url": base_url,
-                "page": None,
-                "position": offset + block.position,
-                "node_id": block.node_id,
-                "date_raw": block.date_text,
-                "title": block.title,
-                "summary": block.summary,
-            }
-            if profile is not None:
-                raw.update(item_additions(profile, source, block))
+            raw = raw_item(block, source=source, listing_url=base_url, page=None, offset=offset, profile=profile)
             record = build_record(raw, crawled_at=None)
             record.pop("_date_error", None)
             out.write(record)
@@ -267,7 +248,7 @@ def cmd_parse_auto(args: argparse.Namespace) -> int:
     from harvester.parsing.auto import extract_blocks
     from harvester.parsing.files import decode
     from harvester.parsing.pager import home_host, source_name
-    from harvester.records import build_record
+    from harvester.records import build_record, raw_item
 
     if args.profile:
         raise UsageError("give --auto or --profile, not both")
@@ -286,11 +267,7 @@ def cmd_parse_auto(args: argparse.Namespace) -> int:
         print(f"harvester: auto: {path}: {len(result.blocks)} blocks, confidence {result.confidence:.2f}, "
               f"{result.layout}: {result.block_signature} in {result.container_path}", file=sys.stderr)  # fmt: skip
         for block in result.blocks:
-            raw = {
-                "source": source, "url": block.url, "listing_url": args.base_url, "page": None,
-                "position": block.position, "node_id": None, "date_raw": block.date_text, "title": block.title,
-                "summary": block.summary,
-            }  # fmt: skip
+            raw = raw_item(block.to_raw_block(), source=source, listing_url=args.base_url, page=None, titles="none")
             record = build_record(raw, crawled_at=None)
             record.pop("_date_error", None)
             out.write(record)

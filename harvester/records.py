@@ -12,13 +12,13 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-from harvester.normalize.dates import NormalizedDate, normalize_date
+from harvester.model import RawBlock
+from harvester.normalize.dates import NormalizedDate, date_from_formats, normalize_date
 from harvester.normalize.names import Registry, default_registry, people_and_organisations
 from harvester.normalize.titles import parse_title
 from harvester.parsing.html_text import repair_mojibake
-from harvester.profiles import date_from_formats
 
-SCHEMA_VERSION = "1.0.0"
+SCHEMA_VERSION = "1.1.0"
 _DOCUMENT_PATH = re.compile(r"^/(?:[a-z]{2}/)?(document|node)/([^/?#]+)/?$")
 
 # The order of a record's fields in the output (stable for diffing and for downstream readers).
@@ -42,8 +42,13 @@ FIELDS = (
     "doc_number",
     "people",
     "organisations",
+    "extra",
     "crawled_at",
 )
+
+#: How a source's titles are read (a profile's ``[normalize] titles``): the archival title grammar and the
+#: person registry, or not at all (doc_type and doc_number null, people and organisations empty).
+TITLE_MODES = ("archival", "none")
 
 
 #: The raw text fields that mojibake repair looks at.
@@ -81,15 +86,58 @@ def record_id(source: str, url: str | None) -> str | None:
     return f"{source}:{digest.hexdigest()[:16]}"
 
 
+def raw_item(
+    block: RawBlock,
+    *,
+    source: str,
+    listing_url: str | None,
+    page: int | None,
+    offset: int = 0,
+    profile: Any = None,
+    titles: str = "archival",
+) -> dict[str, Any]:
+    """The raw item of one result block, as the spider yields it and ``harvester parse`` reads it: the block's
+    fields, where it was listed, and what its profile says about reading it (the id by the profile's rules,
+    the date languages and formats, the title mode, the extra fields). ``profile`` (a
+    :class:`harvester.profiles.Profile`) overrides ``titles``; without one the record id is the default rule's."""
+    item: dict[str, Any] = {
+        "source": source,
+        "url": block.url,
+        "listing_url": listing_url,
+        "page": page,
+        "position": offset + block.position,
+        "node_id": block.node_id,
+        "date_raw": block.date_text,
+        "title": block.title,
+        "summary": block.summary,
+        "id": None,
+        "extra": dict(block.extra) if block.extra else None,
+        "read": {"titles": titles, "date_languages": [], "date_formats": []},
+    }
+    if profile is not None:
+        values = {"url": block.url, "title": block.title, "date": block.date_text, "summary": block.summary,
+                  "node_id": block.node_id, **dict(block.extra)}  # fmt: skip
+        key = profile.record_key(values)
+        item["id"] = f"{source}:{key}" if key else None
+        item["read"] = {
+            "titles": profile.titles,
+            "date_languages": list(profile.dates.languages),
+            "date_formats": list(profile.dates.formats),
+        }
+    if item["id"] is None:
+        item["id"] = record_id(source, block.url)
+    return item
+
+
 def _date(raw: Mapping[str, Any], languages: tuple[str, ...] | None) -> NormalizedDate:
-    """A profile's date hints (strptime ``formats``, ``languages``) come first; the normaliser reads the rest."""
-    hints = raw.get("_date_hints") or {}
+    """A profile's strptime ``date_formats`` come first; the normaliser reads the rest."""
+    read = raw.get("read") or {}
     text = raw.get("date_raw")
-    if hints.get("formats"):
-        found = date_from_formats(text, hints["formats"])
+    if read.get("date_formats"):
+        found = date_from_formats(text, read["date_formats"])
         if found is not None:
             return found
-    return normalize_date(text, languages=tuple(hints.get("languages") or ()) or languages)
+    return normalize_date(text, languages=tuple(read.get("date_languages") or ()) or languages)
 
 
 def build_record(
@@ -99,13 +147,20 @@ def build_record(
     registry: Registry | None = None,
     date_languages: tuple[str, ...] | None = None,
 ) -> dict[str, Any]:
-    """Normalise one raw block (as yielded by a spider or read by ``harvester parse``) into a record."""
+    """Normalise one raw item (:func:`raw_item`, as yielded by a spider or read by ``harvester parse``) into a
+    record."""
     date = _date(raw, date_languages)
     title = raw.get("title")
-    parts = parse_title(title)
-    people, organisations = people_and_organisations(
-        title, date=date.iso, registry=registry or default_registry(), parts=parts
-    )
+    mode = (raw.get("read") or {}).get("titles", "archival")
+    if mode == "archival":
+        parts = parse_title(title)
+        doc_type, doc_number = parts.doc_type, parts.doc_number
+        people, organisations = people_and_organisations(
+            title, date=date.iso, registry=registry or default_registry(), parts=parts
+        )
+    else:
+        doc_type = doc_number = None
+        people, organisations = [], []
     record: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
         "id": raw.get("id") or record_id(raw["source"], raw.get("url")),
@@ -122,10 +177,11 @@ def build_record(
         "date_precision": date.precision,
         "date_end": date.end,
         "date_approximate": date.approximate,
-        "doc_type": parts.doc_type,
-        "doc_number": parts.doc_number,
+        "doc_type": doc_type,
+        "doc_number": doc_number,
         "people": people,
         "organisations": organisations,
+        "extra": raw.get("extra") or None,
         "crawled_at": crawled_at,
     }
     if date.error:

@@ -25,6 +25,7 @@ from tests.support.paths import REPO, WILSON_SITE
 # schema_version const), then add the new version's fingerprint here. Old entries stay as history.
 FINGERPRINTS = {
     "1.0.0": "ff21d5b0440defde69b76772592b46f14597a0ab012f561cc3df1d6b9f64530e",
+    "1.1.0": "04786a239323cf8fbd486f9b8976d85800fcdae0e4f9f88f6d6ed600577390b1",  # + extra (a profile's [fields.extra])
 }
 ANNOTATIONS = {"title", "description", "$comment", "examples"}
 
@@ -132,7 +133,9 @@ def test_a_built_record_is_valid():
         ({"crawled_at": "2025-01-02 03:04"}, "$.crawled_at"),
         ({"people": [{"name": "Mao Zedong", "id": None, "role": "author", "as_written": "Mao"}]}, "$.people[0].role"),
         ({"people": [{"name": "Mao Zedong", "id": None, "role": "sender"}]}, "$.people[0]"),
-        ({"extra": 1}, "$"),
+        ({"extra": 1}, "$.extra"),
+        ({"extra": {"Bad Name": "x"}}, "$.extra"),
+        ({"surprise": 1}, "$"),
     ],
 )
 def test_contract_violations_name_their_json_path(changes, path):

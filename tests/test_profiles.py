@@ -16,18 +16,18 @@ from scrapy.settings import Settings
 from harvester import cli
 from harvester.crawl.spider import SpiderArgumentError
 from harvester.crawl.spiders.profile import ProfileSpider
+from harvester.normalize.dates import date_from_formats
 from harvester.parsing import ChallengePageError, Counts, NotAListingError, RawBlock
 from harvester.parsing.files import decode, parse_listing
 from harvester.parsing.profile import parse_with_profile
 from harvester.profiles import (
     ProfileError,
-    date_from_formats,
     find_profile,
     load_profile,
     packaged_profiles,
     profile_from_data,
 )
-from harvester.records import build_record, record_id
+from harvester.records import build_record, raw_item
 from tests.support.paths import FIXTURES, REALWORLD, WILSON_SITE, shared_file
 
 BASE = "https://digitalarchive.wilsoncenter.org/search"
@@ -207,10 +207,8 @@ def test_nwheap_page_parses_as_annotated():
     got = []
     for block in page.blocks:
         record = build_record(
-            {"source": "nwheap", "url": block.url, "date_raw": block.date_text, "title": block.title,
-             "_date_hints": {"formats": list(profile.dates.formats), "languages": list(profile.dates.languages)}},
-            crawled_at=None,
-        )  # fmt: skip
+            raw_item(block, source="nwheap", listing_url=expected["url"], page=None, profile=profile), crawled_at=None
+        )
         extra = dict(block.extra)
         got.append(
             {
@@ -397,7 +395,7 @@ def test_the_schema_documents_every_key_the_loader_reads():
     Draft202012Validator.check_schema(schema)
     assert set(schema["properties"]) == {
         "format", "name", "title", "description", "layout", "start", "params", "pagination", "blocks", "fields",
-        "dates", "id", "not_a_listing", "empty", "politeness",
+        "dates", "normalize", "id", "not_a_listing", "empty", "politeness",
     }  # fmt: skip
 
 
@@ -449,19 +447,25 @@ def test_spider_arguments():
         ProfileSpider(profile="wilson", max_pages="0")
 
 
-def test_spider_items_carry_the_profile_id_date_hints_and_extras():
+def test_spider_items_carry_the_profile_id_date_hints_title_mode_and_extras():
     spider = ProfileSpider(profile="nwheap")
     url = "https://nwheap.com/2023/08/15/august-17/"
     block = RawBlock(1, url, "August 15, 2023", "T", None, "1275", (("author", "A"),))
-    item = spider.extend_item({"source": "nwheap"}, block)
+    item = raw_item(block, source="nwheap", listing_url=None, page=0, profile=spider.profile_for(url))
     assert item["id"] == "nwheap:august-17"
-    assert item["_date_hints"] == {"languages": ["en"], "formats": ["%B %d, %Y"]}
+    assert item["read"] == {"titles": "none", "date_languages": ["en"], "date_formats": ["%B %d, %Y"]}
     assert item["extra"] == {"author": "A"}
+    record = build_record(item, crawled_at=None)
+    assert record["extra"] == {"author": "A"}  # delivered, not dropped
+    assert (record["doc_type"], record["people"]) == (None, [])  # a meeting post is not an archival title
     wilson = ProfileSpider(profile="wilson")
-    for url in ("https://h/document/slug", "https://h/node/12", "https://h/document/slug?lang=en", None):
-        item = wilson.extend_item({}, RawBlock(1, url, None, None, None))
-        # the profile's id rules give the ids the hand-written spider's records get (else the default is used)
-        assert (item.get("id") or record_id("wilson", url)) == record_id("wilson", url)
+    assert wilson.profile.titles == "archival"
+    expected = {"https://h/document/slug": "wilson:slug", "https://h/node/12": "wilson:node-12",
+                "https://h/document/slug?lang=en": "wilson:slug", None: None}  # fmt: skip
+    for url, wanted in expected.items():
+        item = raw_item(RawBlock(1, url, None, None, None), source="wilson", listing_url=None, page=0,
+                        profile=wilson.profile)
+        assert item["id"] == wanted
 
 
 def test_next_links_to_the_profile_host_stay_on_the_crawled_host():

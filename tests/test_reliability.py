@@ -113,10 +113,10 @@ def test_transient_errors_are_retried_with_backoff_and_nothing_is_lost(tmp_path)
 
     faults = (
         # page 0: one hang past DOWNLOAD_TIMEOUT; page 1: two 503s (backoff 0.3 s, then 0.6 s); page 2: a 503
-        # whose Retry-After is an HTTP date (fixed now, before the crawler starts: it asks for about 2-5 s).
+        # whose Retry-After is an HTTP date (fixed now, before the crawler starts: it asks for up to 8 s).
         Fault("hang", path="/search", query={"search_api_fulltext": "mao zedong", "page": "0"}, seconds=10, times=1),
         Fault("status", path="/search", query=PAGE1, status=503, times=2),
-        Fault("status", path="/search", query=PAGE2, status=503, retry_after=formatdate(time() + 5, usegmt=True),
+        Fault("status", path="/search", query=PAGE2, status=503, retry_after=formatdate(time() + 8, usegmt=True),
               times=1),
     )
     with fault_site(*faults) as server:
@@ -129,7 +129,7 @@ def test_transient_errors_are_retried_with_backoff_and_nothing_is_lost(tmp_path)
     assert page1[1] - page1[0] >= 0.3 * 0.9
     assert page1[2] - page1[1] >= 0.6 * 0.9
     page2 = search_times(server, MAO_PAGES[2])
-    assert 1.5 <= page2[1] - page2[0] <= 5.5
+    assert 1.5 <= page2[1] - page2[0] <= 8.5  # the date was 8 s ahead when set; start-up took some of it
 
 
 def test_429_retry_after_is_honoured_for_the_whole_host(tmp_path):

@@ -59,7 +59,7 @@ from harvester.crawl.run_keeper import RunKeeper
 from harvester.crawl.workers import Workers
 from harvester.errors import SpiderArgumentError
 from harvester.model import ChallengePageError, ListingPage, PageError, PageSummary, RawBlock
-from harvester.records import record_id
+from harvester.records import raw_item, record_id
 
 logger = logging.getLogger(__name__)
 
@@ -265,22 +265,15 @@ class ListingSpider(scrapy.Spider):
         yield from self._next_pages(response.url, page, listing, fresh=fresh)
         offset = self._offset(page, listing)
         for block in listing.blocks:
-            item = {
-                "source": self.name,
-                "url": block.url,
-                "listing_url": response.url,
-                "page": page,
-                "position": offset + block.position,
-                "node_id": block.node_id,
-                "date_raw": block.date_text,
-                "title": block.title,
-                "summary": block.summary,
-            }
-            yield self.extend_item(item, block)
+            yield raw_item(block, source=self.name, listing_url=response.url, page=page, offset=offset,
+                           profile=self.profile_for(response.url), titles=self.titles)
 
-    def extend_item(self, item: dict[str, Any], block: RawBlock) -> dict[str, Any]:
-        """A subclass may add to a block's raw item here (a site profile adds its id and date hints)."""
-        return item
+    #: How this source's titles are read (harvester.records.TITLE_MODES) when it has no profile.
+    titles: ClassVar[str] = "none"
+
+    def profile_for(self, url: str) -> Any:
+        """The profile that reads this source's pages (ids, dates, title mode), or None."""
+        return None
 
     def _offset(self, page: int, listing: ListingPage) -> int:
         if listing.counts is not None and listing.counts.first > 0:

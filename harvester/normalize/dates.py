@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -382,3 +383,35 @@ def normalize_date(text: str | None, *, languages: tuple[str, ...] | None = None
     if fast is not None:
         return fast
     return _with_dateparser(text, core, approximate, tuple(languages) if languages else None)
+
+
+# --- a profile's strptime formats ---------------------------------------------------------------------------
+
+DAY_DIRECTIVES = ("%d", "%j", "%-d")
+MONTH_DIRECTIVES = ("%m", "%b", "%B", "%-m")
+
+
+def format_precision(fmt: str) -> str:
+    """The precision a strptime format shows: day, month or year."""
+    if any(d in fmt for d in DAY_DIRECTIVES):
+        return "day"
+    if any(d in fmt for d in MONTH_DIRECTIVES):
+        return "month"
+    return "year"
+
+
+def date_from_formats(text: str | None, formats: Sequence[str]) -> NormalizedDate | None:
+    """Read ``text`` with the first matching strptime format, at the precision its directives show; ``None``
+    when no format matches (the date normaliser then has its turn)."""
+    if not text or not formats:
+        return None
+    core = " ".join(text.split())
+    for fmt in formats:
+        try:
+            parsed = datetime.strptime(core, fmt)
+        except ValueError:
+            continue
+        precision = format_precision(fmt)
+        iso = {"day": f"{parsed:%Y-%m-%d}", "month": f"{parsed:%Y-%m}", "year": f"{parsed.year:04d}"}[precision]
+        return NormalizedDate(raw=text, iso=iso, precision=precision, method="format")
+    return None

@@ -62,8 +62,20 @@ def decode(data: bytes) -> str:
 
 def parse_listing_file(path: Path, base_url: str | None = None) -> tuple[ListingPage, str | None]:
     """Parse a saved listing page; a text rendering's ``URL:`` first line serves as its base URL."""
+    page, base_url, _ = read_listing_file(path, base_url)
+    return page, base_url
+
+
+def read_listing_file(
+    path: Path, base_url: str | None = None, profiles: tuple[str, ...] = DEFAULT_PROFILES
+) -> tuple[ListingPage, str | None, Profile | None]:
+    """:func:`parse_listing_file`, and the profile that read the page (None for a text rendering)."""
     text = decode(path.read_bytes())
     if not looks_like_html(text):
         saved_url, _ = split_url_line(text)
         base_url = base_url or saved_url
-    return parse_listing(text, base_url), base_url
+        return parse_text_listing(text, base_url), base_url, None
+    selector = Selector(text=text, base_url=base_url)
+    raise_if_challenge(selector, deep=False)
+    profile = profile_for_page(selector, profiles)
+    return parse_with_profile(selector, profile, base_url), base_url, profile

@@ -26,7 +26,7 @@ from harvester.parsing.detect import raise_if_challenge
 from harvester.parsing.html_text import clean, element_text
 from harvester.profiles import Count, Empty, Extractor, Field, Profile
 
-__all__ = ["extract", "item_additions", "parse_file_with_profile", "parse_with_profile", "read_counts"]
+__all__ = ["extract", "parse_file_with_profile", "parse_with_profile", "read_counts"]
 
 _TITLE_X = etree.XPath("(/html/head/title | //title)[1]")
 _CHROME = ("header", "nav", "footer", "aside", "script", "style", "template", "noscript")
@@ -91,31 +91,6 @@ def parse_file_with_profile(path: Path, profile: Profile, base_url: str | None =
     from harvester.parsing.files import decode
 
     return parse_with_profile(Selector(text=decode(path.read_bytes()), base_url=base_url), profile, base_url)
-
-
-def item_additions(profile: Profile, source: str, block: RawBlock) -> dict[str, object]:
-    """What a profile adds to a block's raw item: the id by its rules, the date hints, the extra fields."""
-    additions: dict[str, object] = {}
-    extra = dict(block.extra)
-    values = {
-        "url": block.url,
-        "title": block.title,
-        "date": block.date_text,
-        "summary": block.summary,
-        "node_id": block.node_id,
-        **extra,
-    }
-    key = profile.record_key(values)
-    if key:
-        additions["id"] = f"{source}:{key}"
-    if profile.dates.languages or profile.dates.formats:
-        additions["_date_hints"] = {"languages": list(profile.dates.languages), "formats": list(profile.dates.formats)}
-    if extra:
-        additions["extra"] = extra
-    return additions
-
-
-# --- values ---------------------------------------------------------------------------------------------------
 
 
 def _value(field: Field | None, node: etree._Element, default_attr: str | None = None) -> str | None:

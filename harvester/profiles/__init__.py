@@ -30,7 +30,7 @@ from lxml import etree
 from parsel import css2xpath
 
 from harvester.errors import ProfileError
-from harvester.normalize.dates import NormalizedDate
+from harvester.normalize.dates import MONTH_DIRECTIVES, format_precision
 
 __all__ = [
     "Extractor",
@@ -64,8 +64,6 @@ _POLITENESS = {
 }
 # The default scope of a count header: short text nodes anywhere but in scripts and styles.
 DEFAULT_COUNT_XPATH = "//body//text()[not(ancestor::script or ancestor::style)]"
-_DAY_DIRECTIVES = ("%d", "%j", "%-d")
-_MONTH_DIRECTIVES = ("%m", "%b", "%B", "%-m")
 _YEAR_DIRECTIVES = ("%Y", "%y")
 
 
@@ -234,6 +232,7 @@ class Profile:
     not_a_listing: NotAListing | None
     empty: Empty | None
     politeness: tuple[tuple[str, Any], ...]
+    titles: str = "none"  # [normalize] titles: "archival" (title grammar, person registry) or "none"
 
     @property
     def label(self) -> str:
@@ -382,34 +381,6 @@ def _render(template: str, lookup: Any) -> str:
         return lookup(match.group(1))
 
     return _PLACEHOLDER.sub(replace, template)
-
-
-# --- dates ----------------------------------------------------------------------------------------------------
-
-
-def _precision(fmt: str) -> str:
-    if any(d in fmt for d in _DAY_DIRECTIVES):
-        return "day"
-    if any(d in fmt for d in _MONTH_DIRECTIVES):
-        return "month"
-    return "year"
-
-
-def date_from_formats(text: str | None, formats: Sequence[str]) -> NormalizedDate | None:
-    """Read ``text`` with the first matching strptime format, at the precision its directives show; ``None``
-    when no format matches (the date normaliser then has its turn)."""
-    if not text or not formats:
-        return None
-    core = " ".join(text.split())
-    for fmt in formats:
-        try:
-            parsed = datetime.strptime(core, fmt)
-        except ValueError:
-            continue
-        precision = _precision(fmt)
-        iso = {"day": f"{parsed:%Y-%m-%d}", "month": f"{parsed:%Y-%m}", "year": f"{parsed.year:04d}"}[precision]
-        return NormalizedDate(raw=text, iso=iso, precision=precision, method="format")
-    return None
 
 
 # --- loading --------------------------------------------------------------------------------------------------
@@ -708,6 +679,7 @@ class _Builder:
             not_a_listing=not_a_listing,
             empty=empty,
             politeness=politeness,
+            titles=data.get("normalize", {}).get("titles", "none"),
         )
 
     def params(self, specs: Mapping[str, Any]) -> tuple[Param, ...]:
@@ -897,7 +869,7 @@ class _Builder:
             key = f"dates.formats[{index}]"
             if not any(d in fmt for d in _YEAR_DIRECTIVES):
                 self.problem(key, f"{fmt!r} has no year (%Y or %y): a listing date needs one")
-            elif _precision(fmt) == "day" and not any(d in fmt for d in (*_MONTH_DIRECTIVES, "%j")):
+            elif format_precision(fmt) == "day" and not any(d in fmt for d in (*MONTH_DIRECTIVES, "%j")):
                 self.problem(key, f"{fmt!r} has a day but no month")
             else:
                 try:

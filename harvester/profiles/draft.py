@@ -40,11 +40,11 @@ from parsel import css2xpath
 from benchmarks.score import normalize_title
 from harvester.errors import DraftError as SuggestError
 from harvester.normalize.datefind import strip_dates_and_times
-from harvester.normalize.dates import normalize_date
+from harvester.normalize.dates import date_from_formats, normalize_date
 from harvester.parsing.auto import AutoBlock, AutoResult, extract_blocks
 from harvester.parsing.html_text import element_text
 from harvester.parsing.pager import NextLink, find_next_link, home_host, page_param, source_name
-from harvester.profiles import Extractor, date_from_formats, profile_from_data
+from harvester.profiles import Extractor, profile_from_data
 
 __all__ = ["Draft", "SuggestError", "suggest_file", "suggest_profile"]
 
@@ -746,8 +746,8 @@ def _reproduced(selector: parsel.Selector, profile: Any, page_url: str | None, r
     """How many of auto mode's records the draft gives back on the page: the same date (as the record normaliser
     reads it) and title (compared as the scorer does: case, punctuation and dates aside)."""
     from harvester.parsing import PageError
-    from harvester.parsing.profile import item_additions, parse_with_profile
-    from harvester.records import build_record
+    from harvester.parsing.profile import parse_with_profile
+    from harvester.records import build_record, raw_item
 
     try:
         page = parse_with_profile(selector, profile, page_url)
@@ -755,14 +755,16 @@ def _reproduced(selector: parsel.Selector, profile: Any, page_url: str | None, r
         return 0
 
     def pair(raw: dict[str, Any]) -> tuple[str | None, str]:
-        record = build_record({"source": profile.name, **raw}, crawled_at=None)
+        record = build_record(raw, crawled_at=None)
         return record["date"], normalize_title(record["title"])
 
     got = Counter(
-        pair({"url": b.url, "date_raw": b.date_text, "title": b.title, **item_additions(profile, profile.name, b)})
-        for b in page.blocks
+        pair(raw_item(b, source=profile.name, listing_url=page_url, page=None, profile=profile)) for b in page.blocks
     )
-    want = Counter(pair({"url": b.url, "date_raw": b.date_text, "title": b.title}) for b in result.blocks)
+    want = Counter(
+        pair(raw_item(b.to_raw_block(), source=profile.name, listing_url=page_url, page=None, titles="none"))
+        for b in result.blocks
+    )
     return sum((want & got).values())
 
 

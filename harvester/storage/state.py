@@ -41,6 +41,7 @@ CONTENT_FIELDS = (
     "doc_number",
     "people",
     "organisations",
+    "extra",  # compared only when present: records of sources without extras hash as they did before 1.1.0
 )
 
 _SCHEMA = """
@@ -57,6 +58,8 @@ CREATE TABLE IF NOT EXISTS records (
 
 def content_hash(record: dict[str, Any]) -> str:
     content = {name: record.get(name) for name in CONTENT_FIELDS}
+    if content["extra"] is None:
+        del content["extra"]
     blob = json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 

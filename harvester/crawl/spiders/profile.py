@@ -13,8 +13,8 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response
 
 from harvester.crawl.spider import ListingSpider, SpiderArgumentError
-from harvester.parsing import ListingPage, RawBlock
-from harvester.parsing.profile import item_additions, parse_with_profile
+from harvester.parsing import ListingPage
+from harvester.parsing.profile import parse_with_profile
 from harvester.profiles import Profile, ProfileError, load_profile, packaged_profiles, profile_key
 
 logger = logging.getLogger(__name__)
@@ -142,9 +142,8 @@ class ProfileSpider(ListingSpider):
     def first_page(self) -> int:
         return self.profile.pagination.first
 
-    def extend_item(self, item: dict[str, Any], block: RawBlock) -> dict[str, Any]:
-        item.update(item_additions(self.profile, self.name, block))
-        return item
+    def profile_for(self, url: str) -> Profile:
+        return self.profile
 
     # --- next-link pagination -----------------------------------------------------------------------------
 
