@@ -123,7 +123,8 @@ def run_crawl(spider: str, spider_args: dict[str, Any], overrides: dict[str, Any
 
 def _check_run(settings: Any, spider: Any) -> None:
     """A damaged state store or job dir, a job already running, a bad name: exit 2 before crawling."""
-    from harvester.storage.run import plan_run, preflight
+    from harvester.storage.plan import plan_run
+    from harvester.storage.run import preflight
 
     try:
         preflight(plan_run(settings, spider))

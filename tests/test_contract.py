@@ -17,7 +17,8 @@ from scrapy.statscollectors import MemoryStatsCollector
 
 from harvester.pipelines.validate import ValidatePipeline, coverage, load_schema, record_errors
 from harvester.records import FIELDS, SCHEMA_VERSION, build_record
-from harvester.storage.run import Run, RunPlan
+from harvester.storage.plan import RunPlan
+from harvester.storage.run import Run
 from tests.support.paths import REPO, WILSON_SITE
 
 # The schema's fingerprint for each contract version. A change to the schema's meaning (not to its

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from harvester.crawl.spider import PageSummary
-from harvester.storage.run import Run, RunPlan, RunSetupError, confined, job_key, new_run_id, preflight, safe_name
+from harvester.storage.plan import RunPlan, confined, job_key, new_run_id, safe_name
+from harvester.storage.run import Run, RunSetupError, preflight
 from harvester.storage.state import StateError, StateStore, content_hash
 from tests.test_contract import valid_record
 

@@ -22,7 +22,8 @@ from scrapy.crawler import Crawler
 from harvester.crawl.outcome import FAILED, Outcome, decide_outcome
 from harvester.errors import HarvesterError
 from harvester.model import PageSummary
-from harvester.storage.run import INTERRUPTED, Run, plan_run
+from harvester.storage.plan import plan_run
+from harvester.storage.run import INTERRUPTED, Run
 
 logger = logging.getLogger(__name__)
 

@@ -12,18 +12,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import sqlite3
-import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-import jsonlines
-
 from harvester.errors import StateError
+from harvester.storage.files import write_jsonl_atomically
 
 STORE_FORMAT = "1"
+
 
 # The fields whose change makes a record "changed": what the archive says about the document. Where it
 # showed up (page, position, listing_url), when it was crawled, the host in its URL and the contract version
@@ -43,6 +41,7 @@ CONTENT_FIELDS = (
     "organisations",
     "extra",  # compared only when present: records of sources without extras hash as they did before 1.1.0
 )
+
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -168,38 +167,3 @@ class StateStore:
     def export(self, path: Path) -> int:
         """Rewrite ``path`` (the consolidated dataset) atomically from the store; the number of lines."""
         return write_jsonl_atomically(path, self.dataset())
-
-
-def dumps(obj: Any) -> str:
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
-
-
-def write_jsonl_atomically(path: Path, records: Iterable[dict[str, Any]]) -> int:
-    """Write JSON Lines (the jsonlines package, one compact UTF-8 record a line) under a temporary name beside
-    ``path``, fsync, then rename: readers see the old file or the new one, never half of one."""
-    return _write_atomically(path, records, dumps)
-
-
-def write_lines_atomically(path: Path, lines: Iterable[str]) -> int:
-    """:func:`write_jsonl_atomically` of records already encoded by :func:`dumps` (the journal keeps them so):
-    written as they are, not decoded and encoded again."""
-    return _write_atomically(path, lines, str)
-
-
-def _write_atomically(path: Path, items: Iterable[Any], encode: Any) -> int:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    count = 0
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            with jsonlines.Writer(handle, dumps=encode) as writer:
-                for item in items:
-                    writer.write(item)
-                    count += 1
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return count
