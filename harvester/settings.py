@@ -41,8 +41,8 @@ HARVESTER_RETRY_BACKOFF_MAX = 120.0
 DOWNLOADER = "harvester.crawl.downloader.SlotLimitedDownloader"
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
-    "harvester.crawl.downloader.RetryAfterMiddleware": 550,
-    "harvester.crawl.downloader.CharsetMiddleware": 575,  # after decompression (590), before the spider
+    "harvester.crawl.retry.RetryAfterMiddleware": 550,
+    "harvester.crawl.charset.CharsetMiddleware": 575,  # after decompression (590), before the spider
 }
 # Memory: a listing page is ~20-200 kB (100 rows); anything this big is not one. A page over the maximum is
 # cancelled and named as a failed page.
@@ -76,11 +76,11 @@ ITEM_PIPELINES = {
     "harvester.pipelines.output.JsonlWriterPipeline": 900,
 }
 EXTENSIONS = {
-    "harvester.crawl.downloader.RedactSecrets": 0,  # before anything logs: no credentials in the log
+    "harvester.crawl.redact.RedactSecrets": 0,  # before anything logs: no credentials in the log
     "harvester.crawl.run_keeper.RunKeeper": 400,  # the run's one owner: opens, journals, decides, finishes
     "harvester.crawl.workers.Workers": 450,  # the process pool for parsing and normalising
-    "harvester.crawl.extensions.ContactCheck": 500,
-    "harvester.crawl.extensions.Progress": 510,
+    "harvester.crawl.contact.ContactCheck": 500,
+    "harvester.crawl.progress.Progress": 510,
 }
 
 # Where datasets land. HARVESTER_OUTPUT_PATH (a one-off harvest into one file) replaces the run layout below.

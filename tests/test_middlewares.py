@@ -8,13 +8,9 @@ import pytest
 from scrapy.http import HtmlResponse, Request
 from scrapy.utils.test import get_crawler
 
-from harvester.crawl.downloader import (
-    CharsetMiddleware,
-    RetryAfterMiddleware,
-    looks_like_challenge,
-    parse_retry_after,
-    redact,
-)
+from harvester.crawl.charset import CharsetMiddleware
+from harvester.crawl.redact import redact
+from harvester.crawl.retry import RetryAfterMiddleware, looks_like_challenge, parse_retry_after
 from harvester.parsing.html_text import repair_mojibake
 from harvester.pipelines.normalize import repair_text
 

@@ -111,7 +111,7 @@ def test_project_defaults_are_polite():
     assert settings.get("DOWNLOADER") == "harvester.crawl.downloader.SlotLimitedDownloader"
     middlewares = settings.getdict("DOWNLOADER_MIDDLEWARES")
     assert middlewares["scrapy.downloadermiddlewares.retry.RetryMiddleware"] is None
-    assert "harvester.crawl.downloader.RetryAfterMiddleware" in middlewares
+    assert "harvester.crawl.retry.RetryAfterMiddleware" in middlewares
     assert 0 < settings.getfloat("HARVESTER_MAX_RETRY_AFTER") <= 3600
     assert 0 < settings.getint("DOWNLOAD_MAXSIZE") <= 64 * 1024 * 1024
 

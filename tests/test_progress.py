@@ -7,7 +7,7 @@ import io
 import pytest
 from scrapy.utils.test import get_crawler
 
-from harvester.crawl.extensions import Progress
+from harvester.crawl.progress import Progress
 from harvester.devtools.replay import ReplayServer
 from tests.support.cli import LOCAL, harvester
 from tests.support.paths import WILSON_SITE

@@ -54,7 +54,7 @@ from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
-from harvester.crawl.downloader import RETRY_NOTE
+from harvester.crawl.retry import RETRY_NOTE
 from harvester.crawl.run_keeper import RunKeeper
 from harvester.crawl.workers import Workers
 from harvester.errors import SpiderArgumentError

@@ -1,4 +1,4 @@
-"""Crawl extensions: live progress, and the run's outcome computed from its stats when it closes."""
+"""Live progress: pages done of the total the count header promised, records, errors, an ETA."""
 
 from __future__ import annotations
 
@@ -6,53 +6,12 @@ import logging
 import sys
 import time
 from typing import Any, TextIO
-from urllib.parse import urlsplit
 
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.utils.asyncio import create_looping_call
 
 logger = logging.getLogger(__name__)
-_LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
-
-
-#: Scrapy's per-page and per-item DEBUG messages ("Crawled (200) ...", "Scraped from ...").
-_CHATTY_LOGGERS = ("scrapy.core.engine", "scrapy.core.scraper")
-
-
-def skip_unshown_debug(log_level: Any) -> None:
-    """Scrapy leaves the root logger at NOTSET and filters by LOG_LEVEL in its handler, so every DEBUG message
-    is built into a LogRecord and then thrown away: 11 a page here. Above DEBUG, let the two chatty loggers
-    drop them before that (what is shown does not change)."""
-    level = logging.getLevelName(str(log_level).upper()) if not isinstance(log_level, int) else log_level
-    if not isinstance(level, int) or level <= logging.DEBUG:
-        return
-    for name in _CHATTY_LOGGERS:
-        chatty = logging.getLogger(name)
-        if chatty.level == logging.NOTSET:
-            chatty.setLevel(min(level, logging.INFO))
-
-
-class ContactCheck:
-    """Warn when a crawl of a real site does not say how its operator can be reached."""
-
-    def __init__(self, crawler: Crawler) -> None:
-        self.crawler = crawler
-        skip_unshown_debug(crawler.settings.get("LOG_LEVEL"))
-        crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> ContactCheck:
-        return cls(crawler)
-
-    def spider_opened(self, spider: Any) -> None:
-        start = getattr(spider, "start_url", "") or ""
-        host = urlsplit(start).hostname or ""
-        if host and host not in _LOCAL_HOSTS and not self.crawler.settings.get("HARVESTER_CONTACT_URL"):
-            logger.warning(
-                "crawling %s without HARVESTER_CONTACT_URL: set it (or --contact) so the site can reach you",
-                host,
-            )
 
 
 class Progress:
