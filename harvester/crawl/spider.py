@@ -42,13 +42,13 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections import deque
 from collections.abc import AsyncIterator, Iterator
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 import scrapy
 from scrapy import signals
+from scrapy.downloadermiddlewares.retry import get_retry_request
 from scrapy.exceptions import CloseSpider, DontCloseSpider, DownloadCancelledError, IgnoreRequest
 from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
@@ -104,8 +104,13 @@ class ListingSpider(scrapy.Spider):
         self._pages_scheduled: set[int] = set()
         # Pages decided on but not requested yet, and pages requested but not parsed (or failed) yet: a search of
         # 20,000 pages is not 20,000 requests in memory at once (schedule_ahead requested, the rest waiting).
-        self._deferred: deque[tuple[str, int]] = deque()
+        # The pages a count header promised are a lazy window (url, next page, last page), never a list: a header
+        # that claims 99,999,999,999 results costs nothing until its pages are asked for, one window at a time.
+        self._window: list[Any] | None = None
         self._in_flight = 0
+        self._full_pages = 0  # pages that came back with rows: the window grows with them (a slow start)
+        self._total: int | None = None  # the count header's total, as first read
+        self._count_lied: str | None = None  # why the rest of the promised pages are not fetched
         self.schedule_ahead = 256
         self._expected_last: int | None = None
         # a page's rows (a 128-bit digest of their URLs or titles) -> the page that had them
@@ -188,10 +193,26 @@ class ListingSpider(scrapy.Spider):
             url, callback=self.parse_offloaded, errback=self.page_failed, cb_kwargs={"page": page}, meta={"page": page}
         )
 
+    def _ahead(self) -> int:
+        """How many window pages may be in flight: ``schedule_ahead``, reached by doubling from 2 as pages come
+        back with rows, so a count header that lies costs a couple of requests, not a window of them."""
+        return max(1, min(self.schedule_ahead, 2 + 2 * self._full_pages))
+
     def _release(self) -> Iterator[scrapy.Request]:
-        """Requests for deferred pages, in page order, while fewer than ``schedule_ahead`` are in flight."""
-        while self._deferred and self._in_flight < self.schedule_ahead:
-            url, page = self._deferred.popleft()
+        """Requests for deferred pages, in page order, while fewer than :meth:`_ahead` are in flight. Pages are
+        taken from the window lazily, and ``max_pages`` is checked before each is scheduled."""
+        while self._window is not None and self._in_flight < self._ahead():
+            url, page, last = self._window
+            if page > last or self._count_lied:
+                self._window = None
+                break
+            self._window[1] = page + 1
+            if page in self._pages_scheduled:
+                continue
+            if not self._may_fetch(page):
+                self._window = None
+                break
+            self._schedule(page)
             yield self._request(self.with_page(url, page), page)
 
     def _landed(self) -> Iterator[scrapy.Request]:
@@ -201,12 +222,14 @@ class ListingSpider(scrapy.Spider):
 
     def _idle(self, spider: Any = None) -> None:
         """Nothing in flight but pages still deferred (a request that never came back): send the next ones."""
-        if not self._deferred:
+        if self._window is None:
             return
         self._in_flight = 0
-        for request in self._release():
+        requests = list(self._release())
+        for request in requests:
             self.crawler.engine.crawl(request)
-        raise DontCloseSpider
+        if requests:
+            raise DontCloseSpider
 
     def offload_parse(self, response: Response) -> tuple[Any, ...] | None:
         """The arguments of the worker's ``listing`` job for this page (:mod:`harvester.crawl.workers`): a spider
@@ -244,9 +267,47 @@ class ListingSpider(scrapy.Spider):
             return
         if response.status >= 400:
             self._fail(response.url, f"HTTP {response.status} with a listing body; its rows were kept")
+        if not listing.blocks and self._expected_last is not None and page <= self._expected_last:
+            # The count header promised this page. Briefly empty (a search index being rebuilt): ask again; still
+            # empty: a failed page (the run fails, state does not move past it) and the rest of the promise is
+            # not fetched: a header that lies ("of 1000000" over one page of rows) costs a few requests.
+            if self._count_lied:
+                stats.inc_value("harvester/pages_after_lying_count")
+                return
+            retry = get_retry_request(response.request, spider=self, reason="no rows on a page the count promised",
+                                      give_up_log_level=logging.WARNING)
+            if retry is not None:
+                self._in_flight += 1
+                yield retry
+                return
+            self._count_lied = response.url
+            self._window = None
+            stats.inc_value("harvester/count_lied")
+            self._fail(response.url, f"no rows although the count header promised pages up to {self._expected_last}: "
+                       f"the count header lied or the results shrank; the remaining pages were not fetched"
+                       f"{_attempts_note(response.request)}")
+            return
+        counts = listing.counts
+        if counts is not None and counts.total > 0 and self._total is not None and counts.total != self._total:
+            # Results moved while crawling (a document added or deleted between two pages): rows have shifted
+            # across a page boundary, so one may be missing. The rows of this page are kept; the run fails so that
+            # the state store does not take the gap for the truth, and the next run reads the search afresh.
+            stats.inc_value("harvester/count_changed")
+            self._fail(response.url, f"the count header changed from {self._total} to {counts.total} during the "
+                       "crawl: results shifted between pages, records may be missing; its rows were kept, run again")
+            self._total = counts.total
         if listing.blocks:
             signature = _digest(tuple(block.url or block.title for block in listing.blocks))
             first_seen = self._row_signatures.setdefault(signature, page)
+            if (first_seen != page and self._expected_last is not None and page > self._expected_last
+                    and first_seen == page - 1):
+                # Past the count, the site answers with its last page again: that is the end, not a loop.
+                stats.inc_value("harvester/pages_parsed")
+                stats.inc_value("harvester/last_page_repeated")
+                logger.info("%s repeats page %d: the site answers pages past the end with its last page",
+                            response.url, first_seen)
+                self.keeper.page_parsed(PageSummary(page, response.url, 0, True, listing.counts))
+                return
             if first_seen != page:
                 # The site served another page's rows (a pagination loop): walking on would never end, and the
                 # rows this page should have shown are missing.
@@ -255,6 +316,8 @@ class ListingSpider(scrapy.Spider):
                 return
         stats.inc_value("harvester/pages_parsed")
         stats.inc_value("harvester/blocks", len(listing.blocks))
+        if listing.blocks:
+            self._full_pages += 1
         for name, missing in listing.missing.items():
             stats.inc_value(f"harvester/missing/{name}", missing)
         fresh = True
@@ -295,16 +358,15 @@ class ListingSpider(scrapy.Spider):
                 len(listing.blocks),
             )
         if counts is not None and counts.total > 0 and self._expected_last is None and listing.blocks:
+            self._total = counts.total
             per_page = max(counts.per_page, 1)
             self._expected_last = page + (counts.total - counts.first) // per_page
             self.crawler.stats.set_value(
                 "harvester/pages_expected", self._expected_last - self.page_number(self.start_url) + 1
             )
             last = min(self._expected_last, page + 1) if self._sequential else self._expected_last
-            for next_page in range(page + 1, last + 1):
-                if fresh and self._may_fetch(next_page):
-                    self._schedule(next_page)
-                    self._deferred.append((url, next_page))
+            if fresh and page + 1 <= last:
+                self._window = [url, page + 1, last]
             yield from self._release()
         elif (
             listing.blocks
@@ -329,10 +391,6 @@ class ListingSpider(scrapy.Spider):
         if listing.blocks and not fresh:
             self.crawler.stats.set_value("harvester/stopped_at_known_page", page)
             logger.info("%s shows only known records: no further pages in this incremental run", url)
-        if not listing.blocks and self._expected_last is not None and page <= self._expected_last:
-            self.crawler.stats.inc_value("harvester/short_pages")
-            logger.warning("%s has no rows although the count header promised pages up to %d: the result set "
-                           "shrank while crawling", url, self._expected_last)
 
     def _may_fetch(self, page: int) -> bool:
         if page in self._pages_scheduled:
