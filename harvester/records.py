@@ -140,6 +140,21 @@ def _date(raw: Mapping[str, Any], languages: tuple[str, ...] | None) -> Normaliz
     return normalize_date(text, languages=tuple(read.get("date_languages") or ()) or languages)
 
 
+#: The longest title the title grammar and the name resolver read (the record keeps the whole title). The
+#: archive's longest titles are a few hundred characters; the resolver's work grows with the square of a span's
+#: words, so a hostile 30,000-word title took a minute and 4.8 GB for one record (issue 16, item 2).
+MAX_GRAMMAR_TITLE = 1000
+
+
+def _for_grammar(title: Any) -> Any:
+    """``title`` cut at a word boundary to at most :data:`MAX_GRAMMAR_TITLE` characters."""
+    if not isinstance(title, str) or len(title) <= MAX_GRAMMAR_TITLE:
+        return title
+    cut = title[:MAX_GRAMMAR_TITLE]
+    space = cut.rfind(" ")
+    return cut[:space] if space > MAX_GRAMMAR_TITLE // 2 else cut
+
+
 def build_record(
     raw: Mapping[str, Any],
     *,
@@ -153,10 +168,11 @@ def build_record(
     title = raw.get("title")
     mode = (raw.get("read") or {}).get("titles", "archival")
     if mode == "archival":
-        parts = parse_title(title)
+        grammar_title = _for_grammar(title)
+        parts = parse_title(grammar_title)
         doc_type, doc_number = parts.doc_type, parts.doc_number
         people, organisations = people_and_organisations(
-            title, date=date.iso, registry=registry or default_registry(), parts=parts
+            grammar_title, date=date.iso, registry=registry or default_registry(), parts=parts
         )
     else:
         doc_type = doc_number = None
