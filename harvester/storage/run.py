@@ -33,9 +33,37 @@ logger = logging.getLogger(__name__)
 INTERRUPTED = "shutdown"
 
 
+def check_layout(plan: RunPlan) -> None:
+    """Refuse a layout a run must not write into: a symbolic link inside the output folder (it would send files
+    elsewhere), and a state store that is missing or empty while the dataset holds records (a new store would
+    replace the dataset with this run's records alone)."""
+    paths = [plan.job_dir, plan.lock_path]
+    if plan.tracked:
+        paths = [plan.source_dir, plan.runs_dir, plan.state_path, plan.dataset_path,
+                 plan.source_dir / ".dataset.lock", plan.job_dir.parent, *paths]
+    for path in paths:
+        if path.is_symlink():
+            raise RunSetupError(
+                f"{path} is a symbolic link: a run writes only real files and folders inside its output folder; "
+                "replace the link with what it points to"
+            )
+    if not plan.tracked:
+        return
+    state, dataset = plan.state_path, plan.dataset_path
+    state_size = state.stat().st_size if state.is_file() else None
+    if dataset.is_file() and dataset.stat().st_size > 0 and not state_size:
+        what = "empty (0 bytes)" if state_size == 0 else "missing"
+        raise RunSetupError(
+            f"{state} is {what} but {dataset} holds records: a new state store would replace the dataset with "
+            f"this run's records alone. Put the state store back (from a backup), or move {dataset.name} away as "
+            "well to start this source afresh"
+        )
+
+
 def preflight(plan: RunPlan) -> None:
     """Check before crawling what :meth:`Run.start` would refuse: a damaged state store or job dir, a job that
     is already running. Creates no file but the output folders."""
+    check_layout(plan)
     lock = JobLock(plan.lock_path, f"job {plan.job_key}")
     try:
         if plan.tracked and plan.state_path.exists():
@@ -80,6 +108,7 @@ class Run:
 
     @classmethod
     def start(cls, plan: RunPlan) -> Run:
+        check_layout(plan)
         lock = JobLock(plan.lock_path, f"job {plan.job_key}")
         try:
             state = None
@@ -211,18 +240,27 @@ class Run:
         if not plan.tracked:
             self._remove_job()
             return Finish(exit_code, problems, run_path, None, written)
-        if exit_code == 0 and self.state is not None:
-            with source_lock(plan):
-                self.state.commit(self.journal.state_rows(self.started_at))
-                total = self.state.export(plan.dataset_path)
-            logger.info("dataset: %d records in %s", total, plan.dataset_path)
-        elif self.state is not None:
-            logger.warning("the run failed: the state store and %s were left as they were", plan.dataset_path.name)
         manifest = self._manifest(
             reason, exit_code, problems, facts, failed_pages, run_path, written, invalid_path, invalid
         )
         manifest_path = plan.manifest_path(self.run_id)
-        write_json_atomically(manifest_path, manifest)
+        if exit_code == 0 and self.state is not None:
+            # One step: the dataset and the manifest are written inside the state store's transaction, which
+            # commits only when both are; a failed export (disk full, a directory in its place) leaves the store
+            # as it was, so the next run sees these records as new again.
+            def publish() -> int:
+                total = self.state.export(plan.dataset_path)
+                write_json_atomically(manifest_path, manifest)
+                return total
+
+            with source_lock(plan):
+                total = self.state.commit(self.journal.state_rows(self.started_at), then=publish)
+            logger.info("dataset: %d records in %s", total, plan.dataset_path)
+        else:
+            if self.state is not None:
+                logger.warning("the run failed: the state store and %s were left as they were",
+                               plan.dataset_path.name)
+            write_json_atomically(manifest_path, manifest)
         self._remove_job()
         return Finish(exit_code, problems, run_path, manifest_path, written)
 

@@ -10,10 +10,12 @@ the store as it was and a resumed run classifies its records exactly as the unin
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import os
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -85,9 +87,12 @@ class StateStore:
         path = Path(path)
         if not path.exists() and not create:
             raise StateError(f"{path}: no state store")
+        if path.exists() and not os.access(path, os.R_OK | os.W_OK):
+            raise StateError(f"{path}: cannot read and write the state store: permission denied")
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            conn = connect(path)
+            # WAL only once the file is known to be a harvester store: a foreign file is left as it was.
+            conn = sqlite3.connect(path, isolation_level=None, timeout=30)
         except OSError as error:
             raise StateError(f"{path}: cannot open the state store: {error}") from None
         except sqlite3.Error as error:
@@ -99,12 +104,18 @@ class StateStore:
             tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
             if tables and not {"meta", "records"} <= tables:
                 raise StateError(f"{path}: not a harvester state store (tables: {', '.join(sorted(tables))})")
+            if tables:  # an existing store: check its format before anything is written to it
+                row = conn.execute("SELECT value FROM meta WHERE key='format'").fetchone()
+                if row is not None and row[0] != STORE_FORMAT:
+                    raise StateError(f"{path}: state store format {row[0]!r}, this harvester reads {STORE_FORMAT!r}")
             conn.executescript(_SCHEMA)
             row = conn.execute("SELECT value FROM meta WHERE key='format'").fetchone()
             if row is None:
                 conn.execute("INSERT INTO meta(key, value) VALUES ('format', ?)", (STORE_FORMAT,))
             elif row[0] != STORE_FORMAT:
                 raise StateError(f"{path}: state store format {row[0]!r}, this harvester reads {STORE_FORMAT!r}")
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
         except sqlite3.Error as error:
             conn.close()
             raise StateError(f"{path}: the state store is damaged or not SQLite ({error})") from None
@@ -132,8 +143,10 @@ class StateStore:
     def known(self, ids: Iterable[str]) -> set[str]:
         return set(self.hashes(ids))
 
-    def commit(self, rows: Iterable[tuple[str, str, str, str]]) -> int:
-        """Record a run's records in one transaction: ``(id, hash, record_json, seen_at)`` each.
+    def commit(self, rows: Iterable[tuple[str, str, str, str]], *, then: Callable[[], int] | None = None) -> int:
+        """Record a run's records in one transaction: ``(id, hash, record_json, seen_at)`` each; the number of
+        rows, or what ``then`` returns: ``then`` runs inside the transaction (it sees the new rows) and the
+        transaction commits only if it returns.
 
         Idempotent: committing the same rows again changes nothing (a run killed after this step and resumed
         commits again)."""
@@ -148,9 +161,14 @@ class StateStore:
                     (record_id, digest, seen_at, seen_at, record_json),
                 )
                 count += 1
+            if then is not None:
+                count = then()
             self.conn.execute("COMMIT")
         except BaseException:
-            self.conn.execute("ROLLBACK")
+            # SQLite may have rolled back already (disk full): the original error is the one to report.
+            if self.conn.in_transaction:
+                with contextlib.suppress(sqlite3.Error):
+                    self.conn.execute("ROLLBACK")
             raise
         return count
 
