@@ -56,6 +56,9 @@ def _check_output(path: Path) -> None:
     """Fail before crawling, not after, when the output cannot be written."""
     if path.exists() and path.is_dir():
         raise UsageError(f"--out {path} is a directory; give a file name such as {path / 'records.jsonl'}")
+    if path.is_symlink() or (path.exists() and not path.is_file()):
+        what = "a symbolic link" if path.is_symlink() else "not a regular file (a device, a pipe or a socket)"
+        raise UsageError(f"--out {path} is {what}: the output replaces a regular file, give a file name")
     parent = path.parent
     existing = parent
     while not existing.exists():
