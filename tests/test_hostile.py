@@ -86,3 +86,154 @@ def test_pages_that_failed_after_retries_count_against_the_ratio_not_as_errors(t
     assert run.code == 0, run.log
     assert "Gave up retrying" in run.log
     assert len(run.records or []) == 11
+
+
+# --- 2. a title built to make name resolution quadratic ---------------------------------------------------------
+
+def test_a_huge_title_costs_bounded_time_in_the_title_grammar_and_name_resolution():
+    import time
+
+    from harvester.records import build_record
+
+    words = " ".join(["Comrade"] * 5_000) + " Kim"  # office words: every suffix was a candidate name (8 s before)
+    raw = {"source": "wilson", "url": "http://127.0.0.1/document/1", "title": "Telegram from " + words}
+    started = time.monotonic()
+    record = build_record(raw, crawled_at=None)
+    assert time.monotonic() - started < 3
+    assert record["title"] == raw["title"]  # the record keeps the whole title; only the grammar reads less
+
+
+# --- tracked runs: state, dataset, layout ---------------------------------------------------------------------
+
+def _tracked(server, output_dir, *args):
+    from tests.support.runs import crawl as tracked_crawl
+
+    return tracked_crawl(server.base_url, output_dir, "--query", "mao zedong", *args)
+
+
+def _state_count(path) -> int:
+    import sqlite3
+
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute("SELECT COUNT(*) FROM records").fetchone()[0]
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize("damage", ["missing", "empty"])
+def test_a_missing_or_empty_state_store_never_shrinks_the_dataset(tmp_path, damage):
+    out = tmp_path / "output"
+    with fault_site() as server:
+        assert _tracked(server, out).code == 0
+        state, dataset = out / "wilson" / "state.sqlite", out / "wilson" / "dataset.jsonl"
+        before = dataset.read_bytes()
+        for extra in (state, state.with_name("state.sqlite-wal"), state.with_name("state.sqlite-shm")):
+            extra.unlink(missing_ok=True)
+        if damage == "empty":
+            state.write_bytes(b"")
+        run = _tracked(server, out, "--max-pages", "1")
+    assert run.code == 2, run.stdout + run.stderr
+    assert f"is {'missing' if damage == 'missing' else 'empty (0 bytes)'} but" in run.stderr
+    assert len(run.stderr.strip().splitlines()) == 1
+    assert dataset.read_bytes() == before
+
+
+def test_a_failed_dataset_export_leaves_the_state_store_as_it_was(tmp_path):
+    out = tmp_path / "output"
+    with fault_site() as server:
+        assert _tracked(server, out, "--max-pages", "1").code == 0
+        state, dataset = out / "wilson" / "state.sqlite", out / "wilson" / "dataset.jsonl"
+        assert _state_count(state) == 10
+        dataset.unlink()
+        dataset.mkdir()  # a directory in its place: the export fails after every record was read
+        (dataset / "keep").write_text("x")
+        run = _tracked(server, out, "--full")
+        assert run.code == 1, run.stdout + run.stderr
+        assert _state_count(state) == 10
+        (dataset / "keep").unlink()
+        dataset.rmdir()
+        dataset.write_text("")
+        again = _tracked(server, out, "--full")
+    assert again.code == 0, again.stdout + again.stderr
+    assert "11 new" in again.stdout
+    assert len(dataset.read_text().splitlines()) == 21
+
+
+@pytest.mark.parametrize("link", ["runs", "state.sqlite", ".dataset.lock", "jobs"])
+def test_a_symlink_inside_the_output_folder_is_refused(tmp_path, link):
+    out = tmp_path / "output"
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (out / "wilson").mkdir(parents=True)
+    target = elsewhere / link
+    if link in ("runs", "jobs"):
+        target.mkdir()
+    (out / "wilson" / link).symlink_to(target)
+    with fault_site() as server:
+        run = _tracked(server, out, "--max-pages", "1")
+    assert run.code == 2, run.stdout + run.stderr
+    assert "is a symbolic link" in run.stderr or "is outside the output folder" in run.stderr
+    assert sorted(p.name for p in elsewhere.rglob("*")) == sorted([link] if link in ("runs", "jobs") else [])
+
+
+def test_an_unreadable_state_store_is_called_unreadable_not_damaged(tmp_path):
+    import os
+
+    if os.geteuid() == 0:
+        pytest.skip("root reads any file")
+    out = tmp_path / "output"
+    with fault_site() as server:
+        assert _tracked(server, out, "--max-pages", "1").code == 0
+        state = out / "wilson" / "state.sqlite"
+        state.chmod(0)
+        try:
+            run = _tracked(server, out, "--max-pages", "1")
+        finally:
+            state.chmod(0o644)
+    assert run.code == 2
+    assert "permission denied" in run.stderr
+
+
+def test_a_foreign_sqlite_file_is_rejected_untouched(tmp_path):
+    import sqlite3
+
+    from harvester.errors import StateError
+    from harvester.storage.state import StateStore
+
+    path = tmp_path / "state.sqlite"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE mine (x)")
+    conn.commit()
+    conn.close()
+    before = path.read_bytes()
+    with pytest.raises(StateError, match="not a harvester state store"):
+        StateStore.open(path)
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["state.sqlite"]
+
+
+# --- 5. --out onto what is not a regular file ---------------------------------------------------------------
+
+@pytest.mark.parametrize("kind", ["symlink", "fifo"])
+def test_out_never_replaces_what_is_not_a_regular_file(tmp_path, kind):
+    import os
+    import stat
+
+    from tests.support.cli import harvester
+
+    real = tmp_path / "real.jsonl"
+    real.write_text("keep\n")
+    out = tmp_path / "out.jsonl"
+    if kind == "symlink":
+        out.symlink_to(real)
+    else:
+        os.mkfifo(out)
+    run = harvester("crawl", "wilson", "--query", "x", "--out", str(out), "-s", "WILSON_BASE_URL=http://127.0.0.1:9",
+                    timeout=60)
+    assert run.code == 2, run.stdout + run.stderr
+    assert "--out" in run.stderr
+    assert len(run.stderr.strip().splitlines()) == 1
+    assert real.read_text() == "keep\n"
+    mode = os.lstat(out).st_mode
+    assert stat.S_ISLNK(mode) if kind == "symlink" else stat.S_ISFIFO(mode)
