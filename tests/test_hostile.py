@@ -237,3 +237,31 @@ def test_out_never_replaces_what_is_not_a_regular_file(tmp_path, kind):
     assert real.read_text() == "keep\n"
     mode = os.lstat(out).st_mode
     assert stat.S_ISLNK(mode) if kind == "symlink" else stat.S_ISFIFO(mode)
+
+
+# --- 12. a catastrophic regex in a profile --------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"id": {"pattern": "^(?P<key>(.*)*)*x$"}},
+        {"fields.title": {"css": "h3", "keep": r"(\w+\s?)*$"}},
+        {"fields.title": {"css": "h3", "drop": "(a|ab)*c"}},
+        {"pagination.path": r"/p/(?P<page>(\d+)+)"},
+    ],
+)
+def test_a_regex_that_can_backtrack_exponentially_is_refused_at_load(change):
+    from harvester.errors import ProfileError
+    from harvester.profiles import profile_from_data
+    from tests.test_profiles import with_
+
+    with pytest.raises(ProfileError, match="can take exponential time") as caught:
+        profile_from_data(with_(change), "sites/site.toml")
+    assert "\n" not in str(caught.value)
+
+
+def test_every_packaged_profile_regex_is_accepted():
+    from harvester.profiles import catastrophic
+
+    for pattern in [r"(\d{4}-)+", r"(?:\s|,)+", r"\b(January|May)\b[^<>\n]{0,12}?\b\d{4}\b", r"(?:x+)?y"]:
+        assert catastrophic(pattern) is None, pattern
