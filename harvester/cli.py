@@ -77,6 +77,7 @@ def run_crawl(spider: str, spider_args: dict[str, Any], overrides: dict[str, Any
     from scrapy.settings import Settings
 
     from harvester.crawl.run_keeper import RunKeeper
+    from harvester.setting_checks import check_settings
 
 
     classes = _spider_classes()
@@ -90,6 +91,7 @@ def run_crawl(spider: str, spider_args: dict[str, Any], overrides: dict[str, Any
     spidercls = classes[spider]
     settings = Settings()
     settings.setmodule("harvester.settings", priority="project")
+    check_settings(overrides, settings)  # types and ranges, before anything is written
     for name, value in overrides.items():
         settings.set(name, value, priority="cmdline")
     if settings.get("HARVESTER_CONTACT_URL"):

@@ -265,3 +265,35 @@ def test_every_packaged_profile_regex_is_accepted():
 
     for pattern in [r"(\d{4}-)+", r"(?:\s|,)+", r"\b(January|May)\b[^<>\n]{0,12}?\b\d{4}\b", r"(?:x+)?y"]:
         assert catastrophic(pattern) is None, pattern
+
+
+# --- 13. -s values of the wrong type or out of range ---------------------------------------------------------
+
+@pytest.mark.parametrize(
+    "setting",
+    ["DOWNLOAD_DELAY=abc", "ROBOTSTXT_OBEY=maybe", "DOWNLOAD_TIMEOUT=-1", "CONCURRENT_REQUESTS=0",
+     "RETRY_TIMES=three", "HARVESTER_MAX_FAILED_PAGE_RATIO=2", "RETRY_HTTP_CODES=5xx", "LOG_LEVEL=LOUD",
+     "DOWNLOAD_MAXSIZE=inf", "ITEM_PIPELINES=[1]"],
+)
+def test_a_bad_setting_value_is_one_line_and_exit_2_before_anything_is_written(tmp_path, setting):
+    from tests.support.cli import harvester
+
+    out = tmp_path / "sub" / "out.jsonl"
+    run = harvester("crawl", "wilson", "--query", "x", "--out", str(out), "-s", "WILSON_BASE_URL=http://127.0.0.1:9",
+                    "-s", setting, timeout=60)
+    assert run.code == 2, run.stdout + run.stderr
+    assert run.stderr.startswith(f"harvester: error: -s {setting}: ")
+    assert len(run.stderr.strip().splitlines()) == 1
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_good_setting_values_pass_the_check():
+    from scrapy.settings import Settings
+
+    from harvester.setting_checks import check_settings
+
+    settings = Settings()
+    settings.setmodule("harvester.settings", priority="project")
+    check_settings({"DOWNLOAD_TIMEOUT": "0.5", "ROBOTSTXT_OBEY": "False", "RETRY_HTTP_CODES": "500,503",
+                    "HARVESTER_PROGRESS_TTY": "", "DOWNLOAD_DELAY": "0", "LOG_LEVEL": "debug",
+                    "ITEM_PIPELINES": "{}", "SOMETHING_ELSE": "anything"}, settings)
