@@ -20,6 +20,7 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 
 from harvester.crawl.outcome import FAILED, Outcome, decide_outcome
+from harvester.crawl.redact import redact
 from harvester.errors import HarvesterError
 from harvester.model import PageSummary
 from harvester.storage.plan import plan_run
@@ -71,6 +72,7 @@ class RunKeeper:
             self._pending[summary.page] = [summary, summary.blocks]
 
     def page_failed(self, url: str, reason: str) -> None:
+        url, reason = redact(url), redact(reason)  # the summary and the manifest carry these
         self.failed_pages.append({"url": url, "reason": reason})
         self.crawler.stats.inc_value("harvester/failed_pages")
         logger.error("page failed: %s: %s", url, reason)
@@ -114,6 +116,7 @@ class RunKeeper:
             except (OSError, sqlite3.Error, HarvesterError) as error:
                 code = FAILED
                 problems.append(f"could not write the run's files: {error}")
+        problems = [redact(problem) for problem in problems]
         self.outcome = Outcome(code, f"{decided.summary} -> {target}", problems)
         for problem in problems:
             logger.error("run failed: %s", problem)
