@@ -10,7 +10,7 @@ import hashlib
 import re
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from harvester.model import RawBlock
 from harvester.normalize.dates import NormalizedDate, date_from_formats, normalize_date
@@ -78,12 +78,26 @@ def record_id(source: str, url: str | None) -> str | None:
     if not url:
         return None
     parts = urlsplit(url)
-    match = _DOCUMENT_PATH.match(parts.path)
+    web = parts.scheme.lower() in ("http", "https")
+    match = _DOCUMENT_PATH.match(parts.path) if web else None
     if match:
         kind, key = match.groups()
         return f"{source}:{key}" if kind == "document" else f"{source}:node-{key}"
-    digest = hashlib.sha1(f"{parts.path}?{parts.query}".encode(), usedforsecurity=False)
+    # Another scheme (file:, ftp:, javascript:) is not the same document as the web page at that path.
+    where = f"{parts.path}?{parts.query}" if web else f"{parts.scheme.lower()}:{parts.netloc}{parts.path}?{parts.query}"
+    digest = hashlib.sha1(where.encode(), usedforsecurity=False)
     return f"{source}:{digest.hexdigest()[:16]}"
+
+
+def without_credentials(url: str | None) -> str | None:
+    """``url`` without a ``user:password@`` part: a link's credentials never reach a record."""
+    if not url or "@" not in url:
+        return url
+    parts = urlsplit(url)
+    if parts.username is None and parts.password is None:
+        return url
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=host))
 
 
 def raw_item(
@@ -102,8 +116,8 @@ def raw_item(
     :class:`harvester.profiles.Profile`) overrides ``titles``; without one the record id is the default rule's."""
     item: dict[str, Any] = {
         "source": source,
-        "url": block.url,
-        "listing_url": listing_url,
+        "url": without_credentials(block.url),
+        "listing_url": without_credentials(listing_url),
         "page": page,
         "position": offset + block.position,
         "node_id": block.node_id,

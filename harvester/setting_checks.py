@@ -13,6 +13,7 @@ import logging
 import math
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 from scrapy.settings import BaseSettings
 
@@ -34,10 +35,21 @@ def check_settings(overrides: Mapping[str, Any], defaults: Any) -> None:
     """Raise :class:`UsageError` for the first ``-s`` value that cannot work (``defaults``: Scrapy Settings
     with the project's settings, before the overrides)."""
     for name, value in overrides.items():
+        if name == "HARVESTER_CONTACT_URL" and isinstance(value, str) and _has_credentials(value):
+            raise UsageError("the contact URL (--contact, HARVESTER_CONTACT_URL) must not carry credentials "
+                             "(user:password@): it is sent in the User-Agent to every site crawled")
         if isinstance(value, str):
             problem = _problem(name, value, defaults.get(name))
             if problem:
                 raise UsageError(f"-s {name}={value}: {problem}")
+
+
+def _has_credentials(url: str) -> bool:
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return False
+    return bool(parts.netloc) and "@" in parts.netloc
 
 
 def _problem(name: str, value: str, default: Any) -> str | None:
