@@ -50,7 +50,7 @@ import scrapy
 from scrapy import signals
 from scrapy.downloadermiddlewares.retry import get_retry_request
 from scrapy.exceptions import CloseSpider, DontCloseSpider, DownloadCancelledError, IgnoreRequest
-from scrapy.http import Response
+from scrapy.http import HtmlResponse, Response, XmlResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
@@ -242,7 +242,8 @@ class ListingSpider(scrapy.Spider):
         same parser on the same text; anything it cannot do, errors included, is done here as always)."""
         listing = None
         workers = Workers.of(self.crawler)
-        job = self.offload_parse(response) if workers is not None and workers.usable else None
+        usable = workers is not None and workers.usable and isinstance(response, HtmlResponse | XmlResponse)
+        job = self.offload_parse(response) if usable else None
         if job is not None:
             listing = await workers.listing(*job)
         for output in self._parse(response, page, listing):
@@ -255,6 +256,18 @@ class ListingSpider(scrapy.Spider):
         yield from self._landed()
         page = self.page_number(response.url) if page is None else page
         stats = self.crawler.stats
+        asked = (response.request.meta.get("redirect_urls") or [response.url])[0] if response.request else response.url
+        if not _same_site(response.url, self.start_url):
+            # An HTTP redirect or a <meta refresh> to another host: that site's rows are not this search's.
+            stats.inc_value("harvester/offsite_redirects")
+            self._fail(asked, f"redirected to another host ({urlsplit(response.url).hostname}): not read")
+            return
+        ctype = response.headers.get(b"Content-Type", b"").decode("latin-1").strip()
+        if not isinstance(response, HtmlResponse | XmlResponse) and not ctype.lower().startswith("text/"):
+            # JSON, a PDF, an image: not a listing (and not text a listing parser can read)
+            self._fail(response.url, f"HTTP {response.status}: not a listing page but a "
+                       f"{ctype or 'untyped'} response{_attempts_note(response.request)}")
+            return
         try:
             if listing is None:
                 listing = self.parse_page(response)
@@ -265,8 +278,20 @@ class ListingSpider(scrapy.Spider):
         except PageError as error:
             self._fail(response.url, f"HTTP {response.status}: {error}{_attempts_note(response.request)}")
             return
+        except Exception as error:
+            logger.debug("the parser failed on %s", response.url, exc_info=True)
+            self._fail(response.url, f"HTTP {response.status}: the page could not be parsed as a listing "
+                       f"({type(error).__name__}: {error})")
+            return
         if response.status >= 400:
             self._fail(response.url, f"HTTP {response.status} with a listing body; its rows were kept")
+        if not listing.blocks and self._expected_last is None and listing.counts is not None \
+                and listing.counts.total > 0:
+            # "1 - 10 of 30" but no block: the page has results the parser (a profile's blocks) does not find.
+            counts = listing.counts
+            self._fail(response.url, f"the page shows {counts.first} - {counts.last} of {counts.total} but no result "
+                       "block was found: the blocks selector matches nothing on this page")
+            return
         if not listing.blocks and self._expected_last is not None and page <= self._expected_last:
             # The count header promised this page. Briefly empty (a search index being rebuilt): ask again; still
             # empty: a failed page (the run fails, state does not move past it) and the rest of the promise is
@@ -288,7 +313,9 @@ class ListingSpider(scrapy.Spider):
                        f"{_attempts_note(response.request)}")
             return
         counts = listing.counts
-        if counts is not None and counts.total > 0 and self._total is not None and counts.total != self._total:
+        if (counts is not None and counts.total > 0 and self._total is not None and counts.total != self._total
+                and not self._count_mismatches and counts.per_page == len(listing.blocks)):
+            # (a header that disagrees with its own rows is not trusted at all: see _next_pages)
             # Results moved while crawling (a document added or deleted between two pages): rows have shifted
             # across a page boundary, so one may be missing. The rows of this page are kept; the run fails so that
             # the state store does not take the gap for the truth, and the next run reads the search afresh.
@@ -420,6 +447,15 @@ class ListingSpider(scrapy.Spider):
 
     def _fail(self, url: str, reason: str) -> None:
         RunKeeper.of(self.crawler).page_failed(url, reason)
+
+
+def _same_site(url: str, start_url: str) -> bool:
+    """Whether ``url`` is on the start URL's host (``www.`` or not)."""
+    def host(u: str) -> str:
+        name = (urlsplit(u).hostname or "").lower()
+        return name.removeprefix("www.")
+
+    return host(url) == host(start_url)
 
 
 def _digest(signature: tuple[str | None, ...]) -> bytes:
