@@ -3,9 +3,12 @@ docs/reliability.md lists each with the behaviour these tests prove."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from harvester.devtools.faults import EMPTY_LISTING, Fault
+from tests.support.cli import read_jsonl
 from tests.support.faults import MAO_QUERY, comparable, crawl, expected_mao, fault_site, searches
 
 pytestmark = pytest.mark.e2e
@@ -297,3 +300,108 @@ def test_good_setting_values_pass_the_check():
     check_settings({"DOWNLOAD_TIMEOUT": "0.5", "ROBOTSTXT_OBEY": "False", "RETRY_HTTP_CODES": "500,503",
                     "HARVESTER_PROGRESS_TTY": "", "DOWNLOAD_DELAY": "0", "LOG_LEVEL": "debug",
                     "ITEM_PIPELINES": "{}", "SOMETHING_ELSE": "anything"}, settings)
+
+
+# --- a hostile site of the tests' own -----------------------------------------------------------------------
+
+def _rows(n: int, href=None) -> list[str]:
+    from harvester.devtools.faults import synthetic_row
+
+    rows = [synthetic_row(i) for i in range(1, n + 1)]
+    return [r.replace('href="/document/', f'href="{href}/document/') for r in rows] if href else rows
+
+
+def _hostile_crawl(site, tmp_path, query, *args, settings=()):
+    from tests.support.cli import harvester
+    from tests.support.faults import FAST
+
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    out = tmp_path / "out.jsonl"
+    opts = [x for name, value in {**FAST, **dict(settings)}.items() for x in ("-s", f"{name}={value}")]
+    result = harvester("crawl", "wilson", "--query", query, "--out", str(out), "-s",
+                       f"WILSON_BASE_URL={site.base_url}", *opts, *args, timeout=60)
+    return result, out
+
+
+def _every_file_text(root) -> str:
+    return "".join(p.read_text(errors="replace") for p in root.rglob("*") if p.is_file())
+
+
+def test_a_password_in_a_redirect_or_a_link_never_reaches_logs_summary_or_records(tmp_path):
+    from harvester.devtools.faults import listing_html
+    from tests.support.hostile import hostile_site
+
+    with hostile_site() as site:
+        secret = f"http://user:hunter2@127.0.0.1:{site.port}"
+        site.html("/search?search_api_fulltext=secret", "", status=302, Location=f"{secret}/list")
+        site.html("/search?search_api_fulltext=links",
+                  listing_html(_rows(2, href=f"http://reader:s3cret@127.0.0.1:{site.port}"), "1 - 2 of 2"))
+        redirected, _ = _hostile_crawl(site, tmp_path / "a", "secret", settings={"LOG_LEVEL": "DEBUG"})
+        linked, out = _hostile_crawl(site, tmp_path / "b", "links", settings={"LOG_LEVEL": "DEBUG"})
+    text = redirected.stdout + redirected.stderr + linked.stdout + linked.stderr + _every_file_text(tmp_path)
+    assert "/list" in redirected.stderr  # the redirect was followed (and failed: Scrapy refuses user:pass@ hosts)
+    assert "hunter2" not in text
+    assert "s3cret" not in text
+    assert linked.code == 0, linked.stdout + linked.stderr
+    assert [r["url"] for r in read_jsonl(out)] == [f"{site.base_url}/document/generated-document-{i}" for i in (1, 2)]
+
+
+def test_a_contact_url_with_credentials_is_refused(tmp_path):
+    from tests.support.cli import harvester
+
+    run = harvester("crawl", "wilson", "--query", "x", "--out", str(tmp_path / "o.jsonl"), "--contact",
+                    "https://user:pass@example.org/", "-s", "WILSON_BASE_URL=http://127.0.0.1:9", timeout=60)
+    assert run.code == 2
+    assert "must not carry credentials" in run.stderr
+    assert "pass@" not in run.stderr
+
+
+def test_a_redirect_to_another_host_is_not_merged(tmp_path):
+    from harvester.devtools.faults import listing_html
+    from tests.support.hostile import hostile_site
+
+    with hostile_site() as elsewhere, hostile_site() as site:
+        elsewhere.html("/list", listing_html(_rows(3), "1 - 3 of 3"))
+        other = f"http://localhost:{elsewhere.port}/list"  # another host name for the same machine
+        site.html("/search?search_api_fulltext=moved", "", status=301, Location=other)
+        result, out = _hostile_crawl(site, tmp_path, "moved")
+    assert result.code == 1
+    assert "redirected to another host (localhost)" in result.stderr
+    assert not out.exists() or out.read_text() == ""
+
+
+@pytest.mark.parametrize(
+    ("body", "ctype"),
+    [(b'{"results": []}', "application/json"), (b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n", "application/pdf")],
+)
+def test_a_non_html_response_is_a_named_failed_page(tmp_path, body, ctype):
+    from tests.support.hostile import hostile_site
+
+    with hostile_site() as site:
+        site.routes["/search?search_api_fulltext=odd"] = (200, {"Content-Type": ctype}, body)
+        result, _ = _hostile_crawl(site, tmp_path, "odd")
+    assert result.code == 1
+    assert "page failed: " in result.stderr + result.stdout
+    assert "1 failed pages" in result.stdout
+    assert "Traceback" not in result.stderr
+
+
+def test_a_count_without_blocks_says_the_selector_matches_nothing(tmp_path):
+    from harvester.devtools.faults import listing_html
+    from tests.support.hostile import hostile_site
+
+    rows = [r.replace('class="document', 'class="doc') for r in _rows(10)]  # the markup changed under the parser
+    with hostile_site() as site:
+        site.html("/search?search_api_fulltext=changed", listing_html(rows, "1 - 10 of 30"))
+        result, _ = _hostile_crawl(site, tmp_path, "changed")
+    assert result.code == 1
+    assert re.search(r"shows (results )?1 - 10 of 30 but .*(no result block was found|matches none)", result.stderr)
+    assert "the listing shows no results" not in result.stderr
+
+
+def test_ids_tell_schemes_apart():
+    from harvester.records import record_id
+
+    assert record_id("wilson", "file:///etc/passwd") != record_id("wilson", "http://host/etc/passwd")
+    assert record_id("wilson", "file:///document/x") != record_id("wilson", "https://host/document/x")
+    assert record_id("wilson", "http://a/document/x") == record_id("wilson", "https://b/document/x") == "wilson:x"
