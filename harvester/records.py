@@ -55,6 +55,10 @@ TITLE_MODES = ("archival", "none")
 TEXT_FIELDS = ("title", "summary", "date_raw")
 
 
+# Terminal escape sequences and C0/C1 control characters: never text, and an escape flipped the title grammar.
+_CONTROL = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b[@-_]|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
 def repair_fields(raw: Mapping[str, Any]) -> tuple[dict[str, Any], list[str], list[str]]:
     """Mojibake repair of a raw item's text fields: ``(repaired copy, fields repaired, fields still holding
     U+FFFD)``. Pure; :func:`harvester.pipelines.normalize.repair_text` counts and logs what it found."""
@@ -65,6 +69,8 @@ def repair_fields(raw: Mapping[str, Any]) -> tuple[dict[str, Any], list[str], li
         if changed:
             out[name] = fixed
             repaired.append(name)
+        if isinstance(fixed, str) and _CONTROL.search(fixed):
+            out[name] = fixed = _CONTROL.sub("", fixed)
         if fixed and "\ufffd" in fixed:
             unreadable.append(name)
     return out, repaired, unreadable

@@ -405,3 +405,47 @@ def test_ids_tell_schemes_apart():
     assert record_id("wilson", "file:///etc/passwd") != record_id("wilson", "http://host/etc/passwd")
     assert record_id("wilson", "file:///document/x") != record_id("wilson", "https://host/document/x")
     assert record_id("wilson", "http://a/document/x") == record_id("wilson", "https://b/document/x") == "wilson:x"
+
+
+# --- 23. control characters and escape sequences in text ---------------------------------------------------
+
+def test_control_characters_and_escape_sequences_never_reach_a_record():
+    from harvester.records import build_record, repair_fields
+
+    raw = {"source": "wilson", "url": "http://127.0.0.1/document/1", "summary": "a\x00b\x1b[2Jc\x7fd",
+           "title": "Telegram from\x1b[8m Mao Zedong\x07 to Stalin", "date_raw": "1950"}
+    fixed, _, _ = repair_fields(raw)
+    record = build_record(fixed, crawled_at=None)
+    assert record["title"] == "Telegram from Mao Zedong to Stalin"
+    assert record["summary"] == "abcd"
+    assert {p["role"] for p in record["people"]} == {"sender", "recipient"}
+
+
+# --- 28 and 20. modes and litter of the files a run writes ---------------------------------------------------
+
+def test_written_files_follow_the_umask_or_keep_their_mode(tmp_path):
+    import os
+
+    from harvester.storage.files import write_json_atomically, write_jsonl_atomically
+
+    old = os.umask(0o022)
+    try:
+        write_jsonl_atomically(tmp_path / "new.jsonl", [{"a": 1}])
+        write_json_atomically(tmp_path / "new.json", {"a": 1})
+        kept = tmp_path / "kept.jsonl"
+        kept.write_text("")
+        kept.chmod(0o640)
+        write_jsonl_atomically(kept, [{"a": 1}])
+    finally:
+        os.umask(old)
+    assert (tmp_path / "new.jsonl").stat().st_mode & 0o777 == 0o644
+    assert (tmp_path / "new.json").stat().st_mode & 0o777 == 0o644
+    assert kept.stat().st_mode & 0o777 == 0o640
+
+
+def test_a_failed_json_write_leaves_no_part_file(tmp_path):
+    from harvester.storage.files import write_json_atomically
+
+    with pytest.raises(TypeError):
+        write_json_atomically(tmp_path / "m.json", {"x": object()})
+    assert list(tmp_path.iterdir()) == []

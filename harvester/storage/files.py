@@ -32,11 +32,23 @@ def write_lines_atomically(path: Path, lines: Iterable[str]) -> int:
     return _write_atomically(path, lines, str)
 
 
+def _mode_for(path: Path) -> int:
+    """The permissions a rewritten file gets: those it had, or what the umask gives a new file (mkstemp's
+    temporary file is 0600 whatever the umask)."""
+    try:
+        return os.stat(path).st_mode & 0o777
+    except OSError:
+        mask = os.umask(0o022)
+        os.umask(mask)
+        return 0o666 & ~mask
+
+
 def _write_atomically(path: Path, items: Iterable[Any], encode: Any) -> int:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
     count = 0
     try:
+        os.fchmod(fd, _mode_for(path))
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             with jsonlines.Writer(handle, dumps=encode) as writer:
                 for item in items:
@@ -53,9 +65,13 @@ def _write_atomically(path: Path, items: Iterable[Any], encode: Any) -> int:
 def write_json_atomically(path: Path, data: dict[str, Any]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.part")
-    with tmp.open("w", encoding="utf-8") as handle:
-        json.dump(data, handle, ensure_ascii=False, indent=2)
-        handle.write("\n")
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
+    try:
+        with tmp.open("w", encoding="utf-8") as handle:
+            json.dump(data, handle, ensure_ascii=False, indent=2)
+            handle.write("\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)  # no .part litter after a failed write (disk full)
+        raise
