@@ -243,7 +243,14 @@ def _saved_page(name: str) -> Path:
         raise UsageError(f"{path}: no such file")
     if path.is_dir():
         raise UsageError(f"{path}: is a directory, not a saved listing page")
+    if not path.is_file():  # /dev/zero, a pipe: read without end
+        raise UsageError(f"{path}: not a regular file (a device or a pipe), not a saved listing page")
+    if path.stat().st_size > _MAX_SAVED_PAGE:
+        raise UsageError(f"{path}: {path.stat().st_size} bytes, more than a listing page ({_MAX_SAVED_PAGE} bytes)")
     return path
+
+
+_MAX_SAVED_PAGE = 64 * 1024 * 1024  # a listing page is 20-200 kB; the crawl's DOWNLOAD_MAXSIZE is 16 MiB
 
 
 def cmd_parse_auto(args: argparse.Namespace) -> int:

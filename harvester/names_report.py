@@ -11,6 +11,8 @@ import jsonlines
 def unresolved_names(path: Path) -> Counter[tuple[str, str]]:
     """Count unresolved ``(name, "person" | "organisation")`` pairs in a JSONL dataset."""
     counts: Counter[tuple[str, str]] = Counter()
+    if path.exists() and not path.is_dir() and not path.is_file():
+        raise ValueError("not a regular file (a device or a pipe), not a JSONL dataset")
     try:
         with jsonlines.open(path) as reader:
             for line, record in enumerate(reader, start=1):

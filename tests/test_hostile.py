@@ -449,3 +449,14 @@ def test_a_failed_json_write_leaves_no_part_file(tmp_path):
     with pytest.raises(TypeError):
         write_json_atomically(tmp_path / "m.json", {"x": object()})
     assert list(tmp_path.iterdir()) == []
+
+
+# --- 25. parse, names and profile --suggest on what is not a regular file -----------------------------------
+
+@pytest.mark.parametrize("command", [("parse",), ("names",), ("profile", "--suggest")])
+def test_reading_a_device_is_refused_at_once(command):
+    from tests.support.cli import harvester
+
+    run = harvester(*command, "/dev/zero", timeout=30)
+    assert run.code == 2, run.stdout + run.stderr
+    assert "not a regular file" in run.stderr
