@@ -443,6 +443,18 @@ def cmd_export(args: argparse.Namespace) -> int:
     return _product("export", args)
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    return _product("report", args)
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    return _product("diff", args)
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    return _product("status", args)
+
+
 # --- parser -------------------------------------------------------------------------------------------------
 
 
@@ -523,6 +535,25 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--out", metavar="FILE", help="default: beside DATASET (dataset.csv, dataset.parquet)")
     export.add_argument("--bom", action="store_true", help="CSV: start with a UTF-8 byte order mark (for Excel)")
     export.set_defaults(handler=cmd_export)
+
+    report = sub.add_parser("report", help="one self-contained HTML page of plots about a dataset")
+    report.add_argument("dataset", metavar="DATASET", help="dataset.jsonl (its runs are read from runs/ beside it)")
+    report.add_argument("--out", metavar="FILE", help="default: report.html beside DATASET")
+    report.set_defaults(handler=cmd_report)
+
+    diff = sub.add_parser("diff", help="records added, removed and changed (field by field) between two runs")
+    diff.add_argument("run_a", metavar="RUN_A", help="a run id (or unique prefix) under --output-dir, or a file")
+    diff.add_argument("run_b", metavar="RUN_B")
+    diff.add_argument("--output-dir", type=Path, help="where run ids are looked up (default: output)")
+    diff.add_argument("--all-fields", action="store_true", help="compare every field but crawled_at, not only content")
+    diff.add_argument("--json", action="store_true", help="JSON instead of text")
+    diff.set_defaults(handler=cmd_diff)
+
+    status = sub.add_parser("status", help="the last run of every job; exit 1 when one failed or is too old")
+    status.add_argument("--output-dir", type=Path, help="the output folder (default: output)")
+    status.add_argument("--max-age", type=float, metavar="HOURS", help="a last run older than this needs attention")
+    status.add_argument("--json", action="store_true", help="JSON instead of a table")
+    status.set_defaults(handler=cmd_status)
     return parser
 
 
