@@ -83,3 +83,17 @@ def status(args: argparse.Namespace) -> int:
     age = f", {stale} older than {args.max_age:g} h" if args.max_age is not None else ""
     print(f"harvester: status: {len(statuses)} jobs, {failed} failed{age}", file=sys.stderr)
     return 1 if attention else 0
+
+
+def report(args: argparse.Namespace) -> int:
+    from harvester.products import report as reporter
+
+    dataset = Path(args.dataset)
+    records = data.read_records(dataset)
+    if not records:
+        raise ProductError(f"{dataset}: no records to report on")
+    out = _target(Path(args.out) if args.out else dataset.with_name("report.html"), (dataset,))
+    manifests = data.runs_beside(dataset)
+    reporter.write_report(records, manifests, dataset, out)
+    print(f"harvester: report: {len(records)} records, {len(manifests)} runs -> {out}")
+    return 0
