@@ -71,6 +71,9 @@ class Person:
     family_first: bool = False  # Chinese, Korean, Vietnamese order: no derived or transliteration-folded forms
     surname_alone: bool = True  # may the bare family name stand for this person?
     note: str | None = None
+    country: str | None = None  # a short country string ("USSR", "PRC"), for people reading the data
+    offices: tuple[str, ...] = ()  # "Soviet Ambassador to Poland (1957-1961)": provenance, never matched
+    source: str | None = None  # where the entry comes from
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,13 +149,17 @@ class Registry:
     # --- loading and validation -------------------------------------------------------------------------
     @classmethod
     def load(cls, path: Path | str | None = None, *, organisations: Path | str | None = None) -> Registry:
-        """Read the persons file (default: the packaged ``harvester/data/persons.toml``) and the organisations
-        file (default: the packaged ``organisations.toml``). Raises RegistryError on a malformed entry."""
-        persons_doc, persons_where = _read(path, "persons.toml")
+        """Read the persons files and the organisations file. ``path``: one persons file, or a folder whose
+        ``*.toml`` files are all read (sorted by name); default: the packaged ``harvester/data/persons/``.
+        Organisations default to the packaged ``organisations.toml``. Every persons file is checked against
+        ``harvester/schema/persons.schema.json``; a malformed or contradictory entry raises RegistryError
+        naming the file and the person."""
+        persons: list[Person] = []
+        for persons_doc, persons_where in _read_persons(path):
+            entries = _table(persons_doc, "person", persons_where)
+            persons.extend(_person(entry, persons_where, i) for i, entry in enumerate(entries))
+            _check_schema(persons_doc, persons_where)
         orgs_doc, orgs_where = _read(organisations, "organisations.toml")
-        persons = [
-            _person(entry, persons_where, i) for i, entry in enumerate(_table(persons_doc, "person", persons_where))
-        ]
         orgs = [
             _organisation(entry, orgs_where, i) for i, entry in enumerate(_table(orgs_doc, "organisation", orgs_where))
         ]
@@ -162,7 +169,10 @@ class Registry:
         seen_ids: dict[str, str] = {}
         for entity in self._entities:
             if entity.id in seen_ids:
-                raise RegistryError(f"duplicate id {entity.id!r}: {seen_ids[entity.id]!r} and {entity.name!r}")
+                raise RegistryError(
+                    f"duplicate id {entity.id!r}: {seen_ids[entity.id]!r} and {entity.name!r}"
+                    + (f" ({entity.source})" if isinstance(entity, Person) and entity.source else "")
+                )
             seen_ids[entity.id] = entity.name
         display: dict[str, int] = {}
         for i, entity in enumerate(self._entities):
@@ -566,7 +576,9 @@ def _split_brackets(s: str) -> tuple[str, list[str], str]:
 
 
 # --- the data file ---------------------------------------------------------------------------------------
-_PERSON_KEYS = frozenset({"id", "name", "family", "initials", "order", "surname-alone", "aliases", "note"})
+_PERSON_KEYS = frozenset(
+    {"id", "name", "family", "initials", "order", "surname-alone", "aliases", "note", "country", "offices", "source"}
+)
 _ORG_KEYS = frozenset({"id", "name", "aliases", "note"})
 _ALIAS_KEYS = frozenset({"name", "kind", "from", "until", "note"})
 
@@ -581,10 +593,56 @@ def _read(path: Path | str | None, default: str) -> tuple[dict[str, Any], str]:
             where = str(path)
     except OSError as error:
         raise RegistryError(f"cannot read registry file: {error}") from None
+    return _parse(data, where)
+
+
+def _parse(data: bytes, where: str) -> tuple[dict[str, Any], str]:
     try:
         return tomllib.loads(data.decode("utf-8")), where
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         raise RegistryError(f"{where}: not valid TOML: {error}") from None
+
+
+def _read_persons(path: Path | str | None) -> list[tuple[dict[str, Any], str]]:
+    """The persons files: one file, every ``*.toml`` in a folder (sorted), or the packaged folder."""
+    if path is None:
+        folder = resources.files("harvester").joinpath("data", "persons")
+        files = sorted((f for f in folder.iterdir() if f.name.endswith(".toml")), key=lambda f: f.name)
+        if not files:
+            raise RegistryError("harvester/data/persons/ holds no *.toml file")
+        return [_parse(f.read_bytes(), f"harvester/data/persons/{f.name}") for f in files]
+    p = Path(path)
+    if p.is_dir():
+        files = sorted(p.glob("*.toml"))
+        if not files:
+            raise RegistryError(f"{p}: no *.toml persons file in this folder")
+        return [_read(f, "") for f in files]
+    return [_read(p, "")]
+
+
+@lru_cache(maxsize=1)
+def _persons_validator() -> Any:
+    import json
+
+    import jsonschema_rs
+
+    schema = json.loads(resources.files("harvester").joinpath("schema", "persons.schema.json").read_text("utf-8"))
+    return jsonschema_rs.validator_for(schema)
+
+
+def _check_schema(doc: dict[str, Any], where: str) -> None:
+    """The schema check, after the loader's own (more specific) messages: anything else malformed."""
+    error = next(iter(_persons_validator().iter_errors(doc)), None)
+    if error is None:
+        return
+    at = list(error.instance_path)
+    if len(at) >= 2 and at[0] == "person" and isinstance(at[1], int):
+        entry = doc["person"][at[1]]
+        pid = entry.get("id") if isinstance(entry, dict) else None
+        who = f"person #{at[1] + 1}" + (f" ({pid})" if isinstance(pid, str) else "")
+        field = "/".join(str(x) for x in at[2:])
+        raise RegistryError(f"{where}: {who}: {field + ': ' if field else ''}{error.message} (persons.schema.json)")
+    raise RegistryError(f"{where}: {error.message} (persons.schema.json)")
 
 
 def _table(doc: dict[str, Any], name: str, where: str) -> list[dict[str, Any]]:
@@ -664,7 +722,17 @@ def _person(entry: dict[str, Any], file: str, i: int) -> Person:
         family_first=order == "family-first",
         surname_alone=alone,
         note=_text(entry, "note", where),
+        country=_text(entry, "country", where),
+        offices=_offices(entry, where),
+        source=_text(entry, "source", where),
     )
+
+
+def _offices(entry: dict[str, Any], where: str) -> tuple[str, ...]:
+    raw = entry.get("offices", [])
+    if not isinstance(raw, list) or not all(isinstance(o, str) and o.strip() for o in raw):
+        raise RegistryError(f"{where}: 'offices' must be a list of non-empty strings")
+    return tuple(o.strip() for o in raw)
 
 
 def _organisation(entry: dict[str, Any], file: str, i: int) -> Organisation:
