@@ -118,67 +118,35 @@ def loose_key(text: str) -> str:
 
 
 # --- word lists -------------------------------------------------------------------------------------
-# All lower case; compared against a word with surrounding punctuation and a possessive 's removed.
+# All lower case; compared against a word with surrounding punctuation and a possessive 's removed. The lists
+# live in harvester/data/lexicons.toml (knowledge in data, not code).
 
-HONORIFICS = words(
-    "cde cdes com comrade comrades tov tovarishch mr mrs ms messrs mme madame dr prof professor sir lord lady dear "
-    "citizen his her excellency hon honourable honorable"
-)
-OFFICES = words(
-    """ambassador ambassadors amb envoy envoys chairman chairwoman chairmen premier premiers minister ministers
-    president presidents secretary secretaries counselor counsellor councillor counsel consul consuls
-    charge chargé d'affaires attache attaché adviser advisor advisers advisors representative representatives
-    marshal general generals generalissimo admiral colonel col lt lieutenant major maj commander
-    commissar head chief director leader leaders member members delegate delegates governor governer mayor
-    chancellor pm prince emperor deputy vice official officials emigre émigré journalist correspondent
-    spokesman interpreter translator assistant aide congressman senator captain capt gen adm staffer
-    commander-in-chief secretary-general premier-minister"""
-)
+
+def _load_lexicons() -> dict[str, frozenset[str]]:
+    import tomllib
+    from importlib import resources
+
+    data = tomllib.loads(resources.files("harvester").joinpath("data", "lexicons.toml").read_text("utf-8"))
+    return {key: words(value) for key, value in data.items()}
+
+
+_LEX = _load_lexicons()
+HONORIFICS = _LEX["honorifics"]
+OFFICES = _LEX["offices"]
 # Adjectives and nouns that qualify an office ("Deputy Foreign Minister", "First Secretary").
-QUALIFIERS = words(
-    """acting former first second third fourth senior junior special executive supreme political economic
-    military foreign defense defence national state interior internal external public security trade
-    overseas central provisional international people peoples cultural scientific technical railway agricultural
-    industrial federal imperial royal great grand high highest main prime field chief general permanent
-    plenipotentiary extraordinary resident temporary interim background hand delivered
-    commercial consular naval air diplomatic"""
-)
-NATIONALITIES = words(
-    """soviet russian chinese korean vietnamese mongolian japanese indian indonesian pakistani burmese afghan
-    iranian romanian polish hungarian czechoslovak czech slovak bulgarian albanian yugoslav german
-    cuban american british english french italian brazilian argentine argentinian canadian ukrainian
-    kazakh laotian cambodian thai tibetan uighur uyghur portuguese spanish austrian swedish finnish
-    norwegian danish dutch belgian swiss australian egyptian syrian iraqi turkish israeli ceylonese
-    nepalese filipino malaysian malayan singaporean taiwanese nationalist communist african european
-    asian latin sino manchurian georgian armenian azerbaijani uzbek"""
-)
-ORG_WORDS = words(
-    """ministry ministries committee committees cc presidium politburo embassy embassies government governments
-    council councils party parties department departments office offices bureau bureaus army armies navy
-    delegation delegations society societies association associations academy academies commission
-    commissions secretariat institute institutes agency agencies directorate division divisions mission
-    missions consulate consulates legation legations command headquarters province provinces front league
-    federation congress assembly cabinet comintern cominform cpsu cpc ccp kwp wpk vwp wpv sed pzpr mprp
-    mfa un nato kgb mvd nkvd gru tass xinhua pla kpa cpv vkp vkp(b) leadership staff corps volunteers
-    parliament diet court bank press sciences union republic organization organisation organizations
-    organisations group groups section sections administration service services station
-    intelligence secretariats plenum conference affairs relations friendship goodwill cooperation liaison
-    solidarity"""
-)
-PLACES = words(
-    """china korea north south ussr usa us uk prc dprk drv rok gdr frg mpr urss union soviet mongolia vietnam
-    viet-nam japan india indonesia pakistan burma afghanistan iran romania poland hungary czechoslovakia
-    bulgaria albania yugoslavia germany east west cuba moscow beijing peking peiping pyongyang hanoi
-    saigon seoul taiwan tokyo delhi bucharest warsaw prague budapest berlin sofia tirana belgrade
-    washington london paris geneva xinjiang manchuria tibet ukraine kazakhstan brazil argentina canada
-    america britain france laos cambodia kampuchea thailand italy ulaanbaatar ulan-bator ulanbator
-    shanghai nanjing nanking guangzhou canton shenyang mukden dalian dairen port arthur harbin
-    guangdong guangxi yunnan fujian sichuan hunan hebei shandong jiangsu zhejiang liaoning jilin
-    heilongjiang crimea tajik ssr asia europe africa"""
-)
+QUALIFIERS = _LEX["qualifiers"]
+NATIONALITIES = _LEX["nationalities"]
+ORG_WORDS = _LEX["organisation_words"]
+PLACES = _LEX["places"] | _LEX["places_more"]
+# Head nouns of meetings, events and topics: never a person, never an organisation.
+EVENT_WORDS = _LEX["event_words"]
+# Words of titles that are never part of a personal name.
+COMMON_WORDS = _LEX["common_words"]
+BY_NOT_AUTHOR = _LEX["by_not_author"]
+POSSESSIVE_NOUNS = _LEX["possessive_nouns"]
 # Words that join an office to what it is an office of ("Ambassador to China", "Chairman of the CC").
 CONNECTORS = words("of the to in for at from on a an")
-PARTICLES = words("de da do dos das del della di du van von der den ter bin ibn al el la le y e zu")
+PARTICLES = _LEX["particles"]
 
 STRIP_WORDS = HONORIFICS | OFFICES | QUALIFIERS | NATIONALITIES | ORG_WORDS | PLACES
 # Words that make an unresolved phrase an organisation rather than a person.
@@ -315,11 +283,7 @@ def is_org_like(text: str) -> bool:
     return all(in_lexicon(w, PLACES | NATIONALITIES) for w in head)
 
 
-MARKER_WORDS = words(
-    """excerpt excerpts fragment fragments attachment attachments draft copy summary translation abridged extract
-    extracts continued original final revised unofficial transcript enclosure annex appendix note notes sic
-    illegible handwritten unsigned signed secret urgent"""
-)
+MARKER_WORDS = _LEX["marker_words"]
 
 
 def is_marker(content: str) -> bool:
