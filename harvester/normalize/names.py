@@ -770,8 +770,8 @@ def people_and_organisations(
     organisations: list[dict[str, Any]] = []
     seen: set[tuple[str, str, str]] = set()
     for party in (parts if parts is not None else parse_title(title)).parties:
-        r = reg.resolve(party.as_written, date=date)
-        if not r.name:
+        r = _only_people_are_people(reg, reg.resolve(party.as_written, date=date), date)
+        if r is None or not r.name:
             continue
         key = (r.id or "~" + tx.strict_key(r.name), party.role, r.kind)
         if key in seen:
@@ -782,3 +782,39 @@ def people_and_organisations(
     ends = {e["id"] for e in people if e["id"] and e["role"] in ("sender", "recipient")}
     people = [e for e in people if not (e["role"] == "via" and e["id"] in ends)]
     return people, organisations
+
+
+def _only_people_are_people(reg: Registry, r: Resolution, date: str | None) -> Resolution | None:
+    """An unresolved party is a person only if it is shaped like a name (tx.party_kind): an office or an
+    organisation goes to ``organisations``, a place too (a place that sends or receives stands for its
+    government), a meeting or topic word ("Meeting", "Talks", "Others") nowhere. A fragment with a name in it
+    gives that name: "Leaders of the Polish Socialist Party E. Osubka-Morawski" -> "E. Osubka-Morawski",
+    "Khrushchev's Comments at Conference ..." -> "Khrushchev", "Regarding Pham Van Dong" -> "Pham Van Dong"."""
+    if r.id is not None:
+        return r
+    kind = tx.party_kind(r.name)
+    if kind == "person":
+        return r if r.kind == "person" else Resolution(r.as_written, r.name, None, "person", None)
+    inner = _name_inside(tx.tidy(r.as_written))
+    if inner and inner != r.as_written:
+        found = reg.resolve(inner, date=date)
+        if (found.id is not None and found.kind == "person") or tx.party_kind(found.name) == "person":
+            return Resolution(r.as_written, found.name, found.id, "person", found.via_alias)
+    if kind == "none":
+        return None
+    return Resolution(r.as_written, r.name, None, "organisation", None)
+
+
+def _name_inside(text: str) -> str:
+    """The personal name inside a fragment: the possessor before "'s", else the name ending it."""
+    possessor = re.match(r"^(.+?)['’]s\s+(?:\S+\s+)?(\S+)", text)
+    if possessor and tx.in_lexicon(possessor.group(2), tx.POSSESSIVE_NOUNS):
+        words = possessor.group(1).split()
+        tail = tx.name_tail(words)
+        if tail and tx.is_person_shaped(" ".join(tail)):
+            return " ".join(tail)
+    words = [w for w in text.split() if w]
+    tail = tx.name_tail(words)
+    if tail and len(tail) < len(words) and tx.is_person_shaped(" ".join(tail)):
+        return " ".join(tail)
+    return ""

@@ -295,3 +295,85 @@ def is_marker(content: str) -> bool:
     if not c or c[0].islower() or any(ch.isdigit() for ch in c):
         return True
     return bare(c) in MARKER_WORDS or c.split()[0].lower() in ("including", "incl.")
+
+
+# --- what a party is ----------------------------------------------------------------------------------
+_NOT_NAME = STRIP_WORDS | EVENT_WORDS | COMMON_WORDS
+
+
+@lru_cache(maxsize=1 << 14)
+def is_person_shaped(text: str) -> bool:
+    """Could this be a personal name, with offices or honorifics in front ("Soviet Ambassador Puzanov",
+    "N.M. Taraki", "Adalberto Pereira dos Santos")? 1-8 name words (capitalised, initials, particles), no
+    meeting, topic or common title word, and at least one word that is no office, organisation or place
+    word. "Meeting", "Talks", "Hangzhou", "Foreign Minister", "Regarding Pham Van Dong" are not."""
+    ws = [w for w in tidy(text).split() if w not in ("the", "The")]
+    if not 1 <= len(ws) <= 8 or not all(is_name_word(w) for w in ws):
+        return False
+    if any(in_lexicon(w, EVENT_WORDS | COMMON_WORDS) for w in ws):
+        return False
+    return any(not in_lexicon(w, STRIP_WORDS) and bare(w) not in CONNECTORS and not is_initial(w) for w in ws)
+
+
+def head_word(words: list[str]) -> str:
+    """The head noun of a phrase: its last word before the first connector ("Meeting of the Politburo" ->
+    "Meeting", "Delegation of the Soviet Academy" -> "Delegation")."""
+    head = ""
+    for w in words:
+        if bare(w) in CONNECTORS and head:
+            break
+        head = w
+    return head
+
+
+def name_tail(words: list[str]) -> list[str]:
+    """The personal name at the end of a fragment: "Leaders of the Polish Socialist Party E. Osubka-Morawski"
+    -> ["E.", "Osubka-Morawski"], "Regarding Pham Van Dong" -> ["Pham", "Van", "Dong"]; [] if none."""
+    out: list[str] = []
+    for w in reversed(words):
+        if not is_name_word(w) or in_lexicon(w, _NOT_NAME) or bare(w) in CONNECTORS:
+            break
+        out.insert(0, w)
+    if out and all(is_initial(w) for w in out):
+        return []
+    return out
+
+
+@lru_cache(maxsize=1 << 14)
+def party_kind(text: str) -> str:
+    """What an unresolved party written ``text`` is: "person" (a name, possibly behind an office), "office"
+    (an office without a name: "President of Brazil", "1st Secretary of the Soviet Embassy"),
+    "organisation", "place" (only places or nationalities), or "none" (a meeting, topic or fragment with no
+    name in it: "Meeting", "Talks", "Others")."""
+    t = tidy(text)
+    ws = [_possessive_free(w) for w in t.split()]
+    ws = [w for w in ws if w]
+    while ws and bare(ws[0]) in _DETERMINERS:
+        ws = ws[1:]
+    if not ws:
+        return "none"
+    if all(in_lexicon(w, PLACES | NATIONALITIES) or bare(w) in CONNECTORS for w in ws):
+        return "place"
+    if is_person_shaped(" ".join(ws)):
+        return "person"
+    head = head_word(ws)
+    if in_lexicon(head, EVENT_WORDS | COMMON_WORDS) or not any(ch.isupper() for ch in t):
+        return "none"
+    if starts_with_office(ws) or starts_with_office([w for w in ws if not _ORDINAL.match(w)]):
+        return "office"
+    if is_org_like(" ".join(ws)) or has_word(" ".join(ws), ORG_MARKERS):
+        return "organisation"
+    if all(in_lexicon(w, STRIP_WORDS) or bare(w) in CONNECTORS for w in ws):
+        return "office" if has_word(" ".join(ws), OFFICES | HONORIFICS) else "organisation"
+    return "none"
+
+
+_DETERMINERS = frozenset({"the", "a", "an", "all", "both", "other", "several", "some", "two", "three", "various"})
+_ORDINAL = re.compile(r"^\d+(?:st|nd|rd|th)$", re.IGNORECASE)
+
+
+def _possessive_free(word: str) -> str:
+    w = word.translate(_PUNCT)
+    if w.endswith("'s"):
+        return w[:-2]
+    return w

@@ -42,79 +42,80 @@ class TitleParts:
     parties: tuple[Party, ...]
 
 
-# --- document types -------------------------------------------------------------------------------------
-_CONV = r"(?:conversations?|talks?|discussions?|negotiations?)"
+# --- document types: the controlled vocabulary of harvester/data/genres.toml -----------------------------
+@dataclass(frozen=True, slots=True)
+class Genre:
+    type: str  # the canonical doc_type
+    pattern: str  # the regex its phrases compile to
+    conversation: bool  # its parties took part
+    authored: bool  # "<Type> of A" names the author
+    message: bool  # a message that can be conveyed or forwarded
+    head_only: bool  # a common noun: the type only when it heads the title
+
+
+def _phrase_regex(phrase: str, sets: dict[str, list[str]]) -> str:
+    """ "record/records of @art? @conv" -> a regex (see the FORMAT notes of genres.toml)."""
+    tokens = phrase.split()
+    parts = []
+    for i, token in enumerate(tokens):
+        optional = token.endswith("?")
+        alts: list[str] = []
+        for alt in token.rstrip("?").split("/"):
+            alts.extend(sets[alt[1:]] if alt.startswith("@") else [alt])
+        rx = "(?:" + "|".join(re.escape(x).replace(r"\ ", r"\s+") for x in sorted(alts, key=len, reverse=True)) + ")"
+        if optional:
+            parts.append(rf"(?:{rx}\s+)?")
+        else:
+            parts.append(rx + (r"\s+" if i < len(tokens) - 1 else ""))
+    return "".join(parts)
+
+
+def _load_genres() -> tuple[tuple[Genre, ...], dict[str, str | None]]:
+    import tomllib
+    from importlib import resources
+
+    data = tomllib.loads(resources.files("harvester").joinpath("data", "genres.toml").read_text("utf-8"))
+    sets = data.get("sets", {})
+    genres = []
+    for g in data["genre"]:
+        pattern = "|".join(_phrase_regex(ph, sets) for ph in g["phrases"])
+        genres.append(
+            Genre(
+                g["type"],
+                pattern,
+                g.get("conversation", False),
+                g.get("authored", False),
+                g.get("message", False),
+                g.get("head-only", False),
+            )
+        )
+    qualifiers: dict[str, str | None] = {}
+    for q in data.get("qualifier", []):
+        for word in q["words"]:
+            qualifiers[word.lower()] = q.get("label")
+    return tuple(genres), qualifiers
+
+
+GENRES, QUALIFIERS = _load_genres()
+GENRE_TYPES = tuple(g.type for g in GENRES)
 _ART = r"(?:(?:a|an|the)\s+)?"
-# (pattern, canonical type, is a conversation record); the first alternative that matches wins.
-_GENRES: tuple[tuple[str, str, bool], ...] = (
-    (
-        r"(?:ciphered|cipher|cyphered|cypher|coded|code|encoded|encrypted)\s+(?:telegram|telegramme|cable|message)s?",
-        "Ciphered Telegram",
-        False,
-    ),
-    (r"cryptograms?", "Ciphered Telegram", False),
-    (rf"memo(?:randum|randa)?\s+(?:of|on)\s+{_ART}{_CONV}", "Memorandum of Conversation", True),
-    (rf"records?\s+of\s+{_ART}{_CONV}", "Record of Conversation", True),
-    (rf"notes?\s+(?:of|on)\s+{_ART}{_CONV}", "Record of Conversation", True),
-    (rf"records?\s+of\s+{_ART}meetings?", "Record of Meeting", True),
-    (rf"minutes(?:\s+of\s+{_ART}(?:{_CONV}|meetings?|sessions?))?", "Minutes", True),
-    (rf"(?:summary|summaries)\s+of\s+{_ART}{_CONV}", "Summary of Conversation", True),
-    (rf"transcripts?\s+of\s+{_ART}(?:{_CONV}|meetings?)", "Transcript of Conversation", True),
-    (r"(?:telephone\s+)?conversations?", "Conversation", True),
-    (r"journal|diary", "Journal", False),
-    (r"telegrams?|telegrammes?", "Telegram", False),
-    (r"cables?", "Cable", False),
-    (r"letters?", "Letter", False),
-    (r"memo(?:randum|randa|s)?", "Memorandum", False),
-    (r"reports?", "Report", False),
-    (r"notes?", "Note", False),
-    (r"decrees?", "Decree", False),
-    (r"resolutions?", "Resolution", False),
-    (r"directives?", "Directive", False),
-    (r"instructions?", "Instructions", False),
-    (r"protocols?", "Protocol", False),
-    (r"speech(?:es)?", "Speech", False),
-    (r"statements?", "Statement", False),
-    (r"messages?", "Message", False),
-    (r"information", "Information", False),
-    (r"declarations?", "Declaration", False),
-    (r"appeals?", "Appeal", False),
-    (r"communiqu[eé]s?", "Communique", False),
-    (r"summary|summaries", "Summary", False),
-    (r"transcripts?", "Transcript", False),
-)
+_QUALIFIER_RX = "|".join(re.escape(q) for q in sorted(QUALIFIERS, key=len, reverse=True))
 _GENRE_RE = re.compile(
-    r"(?<![\w'\-])(?:" + "|".join(f"(?P<g{i}>{p})" for i, (p, _, _) in enumerate(_GENRES)) + r")(?![\w\-])",
+    r"(?<![\w'\-])(?P<qual>(?:(?:"
+    + _QUALIFIER_RX
+    + r")\s+)*)(?:"
+    + "|".join(f"(?P<g{i}>{g.pattern})" for i, g in enumerate(GENRES))
+    + r")(?![\w\-])",
     re.IGNORECASE,
 )
 # Types whose "of A" names the author ("Letter of Governor Sheng to ...", "Declaration of the CC CPSU").
-_AUTHORED = frozenset(
-    {
-        "Ciphered Telegram",
-        "Telegram",
-        "Cable",
-        "Letter",
-        "Memorandum",
-        "Report",
-        "Note",
-        "Decree",
-        "Resolution",
-        "Directive",
-        "Instructions",
-        "Speech",
-        "Statement",
-        "Message",
-        "Information",
-        "Declaration",
-        "Appeal",
-    }
-)
-_GENRE_WORDS = (
-    r"(?:ciphered\s+)?(?:telegrams?|telegrammes?|cables?|letters?|messages?|notes?|memo(?:randum)?s?|reports?"
-    r"|statements?|cryptograms?|replies|reply|answers?|instructions?|directives?|appeals?|speech(?:es)?)"
-)
-_NUMBER = re.compile(r"(?:\bNo\b\.?|\bNr\b\.?|N°|№|#)\s*(\d[\w./\-]*)", re.IGNORECASE)
-_NUMBER_AT = re.compile(r"\s*(?:No\b\.?|Nr\b\.?|N°|№|#)\s*(\d[\w./\-]*)", re.IGNORECASE)
+_AUTHORED = frozenset(g.type for g in GENRES if g.authored)
+_GENRE_WORDS = "(?:" + "|".join(g.pattern for g in GENRES if g.message) + ")"
+# A document number: "No. 340", "No 10456", "Nr. 12", "№ 5", "#149", "No. 059.057", "No. 1234/56", "No. 01/04595",
+# "No. K-123", "Nr. RB/45" (letters then digits).
+_NUMBER_BODY = r"((?:[A-Za-z]{1,4}[-/]?)?\d[\w./\-]*)"
+_NUMBER = re.compile(r"(?:\bNo\b\.?|\bNr\b\.?|\bNum\b\.?|N°|№|#)\s*" + _NUMBER_BODY, re.IGNORECASE)
+_NUMBER_AT = re.compile(r"\s*(?:No\b\.?|Nr\b\.?|Num\b\.?|N°|№|#)\s*" + _NUMBER_BODY, re.IGNORECASE)
 _BARE_NUMBER = re.compile(r"\s+(\d[\d./\-]*)(?![\w])")
 
 # --- slot keywords, topics, forwarded messages -------------------------------------------------------------
@@ -137,17 +138,50 @@ _JOURNAL = re.compile(
 )
 _JOURNAL_END = re.compile(r"[,:]|\s+for\s+(?=the\s+period|\d)", re.IGNORECASE)
 # A quoted subject that is itself a conversation record ("'Minutes of the Conversation between A and B'").
-_CONV_START = re.compile(r"\s*(?:" + "|".join(p for p, _, conv in _GENRES if conv) + r")\b", re.IGNORECASE)
+_CONV_START = re.compile(
+    r"\s*(?:" + "|".join(g.pattern for g in GENRES if g.conversation and not g.head_only) + r")\b", re.IGNORECASE
+)
 _MENTION_CONV = re.compile(
     r"(?<![\w'\-])(?:meetings?|conversations?|talks?|discussions?|negotiations?|interviews?|audience)\s+"
     r"(?:of\s+[^,;]{1,60}?\s+)?(?:with|between)\s+",
     re.IGNORECASE,
 )
 _MENTION_CDE = re.compile(r"(?<![\w'\-])(?:Cdes?\.|Comrades?)\s+")
+_POSSESSED = "|".join(
+    sorted(
+        {
+            "meetings?",
+            "conversations?",
+            "talks",
+            "telegrams?",
+            "messages?",
+            "letters?",
+            "reports?",
+            "cables?",
+            "proposals?",
+            "notes?",
+            "statements?",
+            "remarks",
+            "views",
+            "position",
+            "memorandum",
+        }
+        | set(tx.POSSESSIVE_NOUNS),
+        key=len,
+        reverse=True,
+    )
+)
+# "Zhou Enlai's presentation", "Khrushchev and Bulganin's November-December 1955 trip", "Gorbachev's Briefing"
 _MENTION_POSSESSIVE = re.compile(
-    r"((?:[A-Z][\w.\-]*\s+){0,3}[A-Z][\w.\-]*)['’]s\s+(?:[A-Za-z\-]+\s+)?"
-    r"(?i:meetings?|conversations?|talks|visit|trip|letter|telegram|message|speech|statement|proposal|reply"
-    r"|diary|journal)\b"
+    r"((?:[A-Z][\w.\-]*\s+){0,3}[A-Z][\w.\-]*(?:\s+and\s+(?:[A-Z][\w.\-]*\s+){0,3}[A-Z][\w.\-]*)?)['’]s\s+"
+    r"(?:[\w\-]+\s+){0,2}(?i:" + _POSSESSED + r")\b"
+)
+# An office written in front of a name inside a subject: "Premier Zhou's Schedule", "Vice Premier Deng Xiaoping
+# Discusses ...", "President Sarney".
+_MENTION_OFFICE = re.compile(
+    r"(?<![\w'\-])((?:(?:Vice|Deputy|Prime|First|Foreign|Defen[cs]e|State|Party)[\s-]+)*(?:"
+    + "|".join(sorted((w.capitalize() for w in tx.OFFICES if w.isalpha()), key=len, reverse=True))
+    + r")\.?\s+(?:[A-Z][\w\-]*\.?\s+){0,2}[A-Z][\w\-]+)"
 )
 _CONVO_NOUNS = tx.words(
     """conversation conversations meeting meetings talk talks discussion discussions negotiation negotiations
@@ -175,12 +209,7 @@ _VERBS = tx.words(
 )
 _ARTICLES = tx.words("the a an cde cde. cdes cdes. comrade comrades his her their its")
 _TRAIL = re.compile(r"\s+(?:of|for|at|in|on)\s+(?=\d)|\s+dated\s+", re.IGNORECASE)
-_POSSESSIVE_CUT = re.compile(
-    r"['’]s([\]\)]?)\s+(?=(?:[A-Za-z\-]+\s+){0,2}?(?:meetings?|conversations?|talks|telegrams?|messages?|letters?"
-    r"|reports?|cables?|visit|proposals?|reply|notes?|statements?|speech|diary|journal|remarks|views|position"
-    r"|memorandum)\b)",
-    re.IGNORECASE,
-)
+_POSSESSIVE_CUT = re.compile(r"['’]s([\]\)]?)\s+(?=(?:[A-Za-z\-]+\s+){0,2}?(?:" + _POSSESSED + r")\b)", re.IGNORECASE)
 _NOT_A_PARTY = re.compile(r"^[\W\d_]*$|^(?:and|or|the|a|an|etc)$", re.IGNORECASE)
 _INITIAL_END = re.compile(r"(?:^|[\s.])[A-Z][a-z]?\.$")
 _LEAD = re.compile(r"\s*(?:excerpts?|extracts?|translation|copy)\s+(?:of|from)\s+(?:(?:an?|the)\s+)?", re.IGNORECASE)
@@ -326,6 +355,13 @@ class _Parser:
         match = _WORD_AFTER.match(self.m[pos : pos + 60])
         return match.group(1) if match else ""
 
+    def _head_after(self, pos: int) -> str:
+        """The first word after ``pos`` that is no article ("a Meeting of ..." -> "Meeting")."""
+        for w in _WORD.findall(self.m[pos : pos + 60]):
+            if w.lower() not in _ARTICLES:
+                return w
+        return ""
+
     def word_before(self, pos: int) -> str:
         match = _WORD_BEFORE.search(self.m[max(0, pos - 60) : pos])
         return match.group(1) if match else ""
@@ -376,9 +412,11 @@ class _Parser:
         if quote:  # From the Diary of X, 'Record of Conversation with Y, 2 November 1966'
             self.unquoted(quote, mention_all=mention_all, depth=depth, conversation_only=False)
         elif ra < rb:
-            self.head(ra, rb, outer=False, mention_all=mention_all)
+            self.head(ra, rb, outer=False, mention_all=mention_all, inner_type=outer)
 
     def genre(self, a: int, b: int) -> re.Match[str] | None:
+        """The head type: the first type word before any party keyword. A head-only type (a common noun:
+        "Plan", "Meeting") counts only with nothing before it but its author or parties."""
         lead = _LEAD.match(self.m, a, b)
         start = lead.end() if lead else a
         for match in _GENRE_RE.finditer(self.m, a, b):
@@ -387,10 +425,31 @@ class _Parser:
             before = self.m[start : match.start()] if match.start() >= start else ""
             if any(self.top(k.start() + start) for k in _KW.finditer(before)) or _FILL in before:
                 return None
+            if _genre_of(match).head_only and not self.heads(start, match.start()):
+                continue
             return match
         return None
 
-    def head(self, a: int, b: int, *, outer: bool, mention_all: bool) -> None:
+    def heads(self, a: int, b: int) -> bool:
+        """May t[a:b] stand before a head-only type: nothing, an author or parties ("CC CPSU Politburo",
+        "The Chancellor's [Helmut Kohl's]", "Bhabha and Jawaharlal Nehru", "Anatoly Chernyaev,")?"""
+        a, b = self.strip(a, b)
+        if a >= b:
+            return True
+        words = self.t[a:b]
+        if _POSSESSIVE_END.search(words):
+            return True
+        if tx.is_org_like(words) and tx.has_word(words, tx.ORG_MARKERS):
+            return True
+        first = self.commas(a, b)
+        if first:
+            return tx.is_person_shaped(self.t[a : first[0]].strip())
+        return all(tx.is_person_shaped(x.strip()) for x in _AND_SPLIT.split(words) if x.strip())
+
+    def head(self, a: int, b: int, *, outer: bool, mention_all: bool, inner_type: bool = False) -> None:
+        """Parse a title head. ``inner_type``: the rest of "Journal of X, <rest>": a type heading it is the
+        document's type ("..., Record of a Conversation with Kim Il Sung" -> Record of Conversation)."""
+
         def role(r: str) -> str:
             return "mentioned" if mention_all else r
 
@@ -399,8 +458,8 @@ class _Parser:
         kind = None
         r0 = a
         if g is not None:
-            index = next(int(k[1:]) for k, v in g.groupdict().items() if v is not None)
-            kind, conversation = _GENRES[index][1], _GENRES[index][2]
+            genre = _genre_of(g)
+            kind, conversation = _type_of(g, genre), genre.conversation
             r0 = g.end()
             # "Resolution and Letter to ...": a second type joined by "and" belongs to the head.
             more = _AND_MORE.match(self.m[r0:b])
@@ -414,6 +473,8 @@ class _Parser:
                     self.doc_number = found.group(1).rstrip(".-/")
                 r0 = found.end()
             self.prefix(a, g.start(), conversation, role)
+            if inner_type and not self.m[a : g.start()].strip():
+                self.doc_type = kind
             if kind == "Journal":
                 conversation = True  # "Tsedenbal's diary on his conversation with X": X took part
         if outer:
@@ -439,21 +500,45 @@ class _Parser:
         number = _NUMBER.search(self.m, a, limit)
         if number and self.top(number.start()):
             self.doc_number = number.group(1).rstrip(".-/")
+            return
+        # a number clause later in the title: "Telegram from Bucharest to Beijing, No. 059.057", "(No. 12)"
+        for number in _NUMBER.finditer(self.m, limit, b):
+            before = self.m[a : number.start()].rstrip()
+            if (before.endswith(",") and self.top(number.start())) or (
+                before.endswith("(") and self.depth[number.start()] == 1
+            ):
+                self.doc_number = number.group(1).rstrip(".-/")
+                return
 
     def prefix(self, a: int, b: int, conversation: bool, role) -> None:
         """Words before the type: "VKP(b) CC Decree" and "Tsedenbal's diary" name the author,
         "The Chancellor's [Helmut Kohl's] Conversation" a participant."""
         lead = _LEAD.match(self.m, a, b)
         pa, pb = self.strip(lead.end() if lead else a, b)
-        if pa >= pb or _FILL in self.m[pa:pb] or "," in self.m[pa:pb]:
+        if pa >= pb or _FILL in self.m[pa:pb]:
+            return
+        who = role("participant" if conversation else "sender")
+        commas = self.commas(pa, b)
+        if commas:
+            # "Anatoly Chernyaev, Notes from ...", "Soviet Ambassador Puzanov, Memorandum of Conversation with Y":
+            # a name or an office, then a comma, then the type, is the author.
+            first = self.t[pa : commas[0]].strip()
+            if not self.m[commas[-1] + 1 : b].strip() and (
+                tx.is_person_shaped(first)
+                or tx.starts_with_office(first.split())
+                or (tx.is_org_like(first) and tx.has_word(first, tx.ORG_MARKERS))
+            ):
+                self.emit(pa, commas[0], role("sender"))
             return
         words = self.t[pa:pb]
-        who = role("participant" if conversation else "sender")
         possessive = _POSSESSIVE_END.search(words)
         if possessive:
             self.emit(pa, pb if possessive.group(1) else pb - 2, who)
         elif tx.is_org_like(words) and tx.has_word(words, tx.ORG_MARKERS):
             self.emit(pa, pb, who)
+        elif _AND.search(words) and all(tx.is_person_shaped(x) for x in _AND_SPLIT.split(words) if x.strip()):
+            for sa, sb in self.split_and(pa, pb):  # "Ivanov and Prikhodov Report", "Bhabha and Nehru Correspondence"
+                self.emit(sa, sb, who)
 
     def org_then_quote(self, a: int, b: int, role) -> None:
         """No type: "<Org>, '<title>'" (the organisation is the author)."""
@@ -487,6 +572,8 @@ class _Parser:
                 continue
             if kw == "from" and _GENRE_WORD.match(n0):
                 continue
+            if kw in ("from", "to", "by") and tx.in_lexicon(self._head_after(k.end()), tx.EVENT_WORDS):
+                continue  # "Notes from a Meeting of the Politburo", "Delegation to the Conference"
             if kw == "with" and not (conversation or prev in _CONVO_NOUNS):
                 continue
             if (
@@ -499,6 +586,8 @@ class _Parser:
                 )
             ):
                 continue  # "Secretary of State for External Affairs", "Committee for State Security"
+            if kw == "by" and prev in tx.BY_NOT_AUTHOR:
+                kw = "by-host"  # "Dinner hosted by Zhou Enlai", "the delegation led by X": a participant
             found.append((kw, k.start(), k.end()))
             if kw in ("between", "with"):  # they take the rest of the clause
                 break
@@ -553,7 +642,7 @@ class _Parser:
                 recipients = list(range(before, len(self.parties)))
             elif kw == "via":
                 self.slot(ke, end, role("via"))
-            elif kw in ("between", "with"):
+            elif kw in ("between", "with", "by-host"):
                 self.slot(ke, end, role("participant"))
             elif kw == "for":
                 carrier = self.m[:ks].rstrip().endswith(",")
@@ -709,7 +798,16 @@ class _Parser:
                 self.item(sa, sb, role)
         for match in _MENTION_POSSESSIVE.finditer(self.t, a, b):
             if _FILL not in self.m[match.start(1) : match.end(1)]:
-                self.emit(match.start(1), match.end(1), "mentioned")
+                for sa, sb in self.split_and(match.start(1), match.end(1)):  # "Khrushchev and Bulganin's trip"
+                    self.emit(sa, sb, "mentioned")
+        for match in _MENTION_OFFICE.finditer(self.t, a, b):
+            end = match.end(1)
+            for word in reversed(self.t[match.start(1) : end].split()):
+                if not (tx.bare(word) in _STOP_WORDS or tx.in_lexicon(word, tx.COMMON_WORDS | tx.EVENT_WORDS)):
+                    break
+                end = self.t.rfind(word, match.start(1), end)
+            if _FILL not in self.m[match.start(1) : end] and tx.is_person_shaped(self.t[match.start(1) : end]):
+                self.emit(match.start(1), end, "mentioned")
         for match in _MENTION_CDE.finditer(self.t, a, b):
             end = match.end()
             for word in _WORD.finditer(self.t[match.end() : b]):
@@ -737,6 +835,18 @@ class _Parser:
             sub.mentions(0, len(sub.t))
         for off, written, r in sub.parties:
             self.parties.append((ia + off, written, r))
+
+
+def _genre_of(match: re.Match[str]) -> Genre:
+    index = next(int(k[1:]) for k, v in match.groupdict().items() if v is not None and k != "qual")
+    return GENRES[index]
+
+
+def _type_of(match: re.Match[str], genre: Genre) -> str:
+    """The doc_type: the genre's type, after the labels of its kept qualifiers ("Draft Telegram")."""
+    labels = [QUALIFIERS[w.lower()] for w in match.group("qual").split()]
+    kept = [label for label in dict.fromkeys(labels) if label]
+    return " ".join([*kept, genre.type])
 
 
 def _item_like(seg: str) -> bool:
