@@ -144,6 +144,7 @@ class Registry:
         self._loose: dict[str, list[_Entry]] = {}
         self._orgs: dict[str, list[_Entry]] = {}
         self._cache: dict[tuple[str, str | None], Resolution] = {}
+        self._slips: dict[tuple[int, int, str], list[tuple[int, tuple[str, ...], int]]] | None = None
         self._build()
 
     # --- loading and validation -------------------------------------------------------------------------
@@ -497,11 +498,156 @@ class Registry:
             hit = self._lookup(text, span, loose=loose)
             if hit.status != _NONE:
                 return _Hit(hit.status, hit.entity, hit.via, _tidy_name(written, rest, left, tail))
+        for cand in (rest, left, tail):
+            if len(cand) >= 2:
+                hit = self._tolerant(cand, span)
+                if hit.status != _NONE:
+                    return _Hit(hit.status, hit.entity, hit.via, _tidy_name(written, rest, left, tail))
         return _Hit(_NONE, tidy=_tidy_name(written, rest, left, tail))
+
+    # --- tolerance that never guesses -----------------------------------------------------------------
+    def _tolerant(self, words: list[str], span: tuple[int, int] | None) -> _Hit:
+        """What archives do to a known name, and nothing more:
+
+        * a middle initial or patronymic the registry does not list: "Georgy M. Malenkov", "Henry A.
+          Kissinger", "Georgy Maksimilianovich Malenkov" -> the given name and family name;
+        * initials the registry does not list, either order: "G.M. Malenkov", "Malenkov G.M." -> "G. Malenkov";
+        in both, the person found must agree with every initial written (a recorded patronymic initial that
+        differs refuses the match);
+        * one slip (one letter changed, added, dropped, or two neighbours swapped: "Deng Xioaping") in one
+          word of at least 6 letters, with the same first letter, every other word exactly right, and exactly
+          one registry person at that distance; never a feminine -a/-ova form of a surname.
+        """
+        ws = [w.strip(",;:") for w in words if w.strip(",;:")]
+        if len(ws) < 2 or len(ws) > 5:
+            return _Hit(_NONE)
+        order = ws
+        if not tx.is_initial(ws[0]) and all(tx.is_initial(w) for w in ws[1:]):
+            order = [*ws[1:], ws[0]]  # "Malenkov G.M." -> "G.M. Malenkov"
+        family, given = order[-1], order[:-1]
+        if not tx.is_initial(family) and given:
+            letters = [x for g in given for x in _initial_letters(g)]
+            forms = []
+            if not tx.is_initial(given[0]):
+                if len(given) > 1 and all(tx.is_initial(g) or _PATRONYMIC.search(g) for g in given[1:]):
+                    forms.append(f"{given[0]} {family}")
+            elif len(given) > 1 or len(letters) > 1 or order is not ws:
+                forms.append(f"{letters[0]}. {family}")
+            for form in forms:
+                hit = self._lookup(form, span)
+                if hit.status == _RESOLVED:
+                    entity = self._entities[hit.entity]
+                    if isinstance(entity, Person) and _initials_agree(entity, letters):
+                        return _Hit(_RESOLVED, hit.entity, "initials")
+                    return _Hit(_AMBIGUOUS)
+                if hit.status == _AMBIGUOUS:
+                    return hit
+        return self._one_slip(ws, span)
+
+    def _one_slip(self, ws: list[str], span: tuple[int, int] | None) -> _Hit:
+        query = [tx.strict_key(w) for w in ws]
+        if not all(query):
+            return _Hit(_NONE)
+        index = self._slip_index()
+        found: set[int] = set()
+        for j, token in enumerate(query):
+            if len(token) < 6:
+                continue
+            for variant in {token, *_deletes(token)}:
+                for ent, tokens, pos in index.get((len(query), j, variant), ()):
+                    cand = tokens[pos]
+                    if cand == token or cand[0] != token[0] or _gender_pair(cand, token):
+                        continue
+                    if all(tokens[k] == query[k] for k in range(len(query)) if k != pos) and _one_edit(cand, token):
+                        found.add(ent)
+        if len(found) == 1:
+            return _Hit(_RESOLVED, found.pop(), "typo")
+        return _Hit(_AMBIGUOUS) if found else _Hit(_NONE)
+
+    def _slip_index(self) -> dict[tuple[int, int, str], list[tuple[int, tuple[str, ...], int]]]:
+        """(word count, position, a long word or it minus one letter) -> the undated person forms having it.
+        Built on first use, so loading stays fast."""
+        if self._slips is not None:
+            return self._slips
+        index: dict[tuple[int, int, str], list[tuple[int, tuple[str, ...], int]]] = {}
+        for i, entity in enumerate(self._entities):
+            if not isinstance(entity, Person):
+                continue
+            forms = [entity.name] + [
+                a.name for a in entity.aliases if not (a.start or a.until) and a.kind != "pseudonym"
+            ]
+            if not entity.family_first:
+                family = self._family(entity)
+                given = entity.name[: entity.name.rfind(family)].split()
+                if given and given[0][:1].isalpha() and not tx.is_initial(given[0]):
+                    forms.append(f"{given[0][0]}. {family}")
+                if entity.initials:
+                    forms.append(f"{entity.initials} {family}")
+            for form in forms:
+                tokens = tuple(tx.strict_key(w) for w in form.split())
+                if len(tokens) < 2 or not all(tokens):
+                    continue
+                for pos, token in enumerate(tokens):
+                    if len(token) >= 6:
+                        for variant in {token, *_deletes(token)}:
+                            index.setdefault((len(tokens), pos, variant), []).append((i, tokens, pos))
+        self._slips = index
+        return index
 
     # --- misc -------------------------------------------------------------------------------------------
     def person(self, id: str) -> Person | None:
         return next((p for p in self.persons if p.id == id), None)
+
+
+def _initial_letters(word: str) -> list[str]:
+    """ "G.M." -> ["G", "M"], "Yu.V." -> ["Yu", "V"], "Georgy" -> ["G"], "Maksimilianovich" -> ["M"]."""
+    if tx.is_initial(word):
+        return [x for x in word.replace(" ", "").split(".") if x]
+    return [word[:1].upper()] if word[:1].isalpha() else []
+
+
+def _initials_agree(p: Person, letters: list[str]) -> bool:
+    """Do the initials written fit the person? The first must match the given name; a second must match the
+    recorded patronymic initial, if the registry records one."""
+    if not letters:
+        return True
+    family = p.family or p.name.split()[-1]
+    given = p.name[: p.name.rfind(family)].split()
+    known = _initial_letters(p.initials) if p.initials else [x[:1].upper() for x in given if x[:1].isalpha()]
+    if not known:
+        return False
+    first = tx.strict_key(letters[0])
+    starts = {tx.strict_key(known[0])} | {tx.strict_key(given[0][:1])} if given else {tx.strict_key(known[0])}
+    if not any(k.startswith(first) or first.startswith(k) for k in starts):  # "I.V." and "Joseph" for Stalin
+        return False
+    if len(letters) > 1 and p.initials and len(known) > 1:
+        return tx.strict_key(known[1])[:1] == tx.strict_key(letters[1])[:1]
+    return True
+
+
+def _deletes(token: str) -> set[str]:
+    return {token[:i] + token[i + 1 :] for i in range(len(token))}
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """Exactly one substitution, insertion, deletion or swap of two neighbouring letters apart."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        if len(diff) == 1:
+            return True
+        return len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
+
+
+def _gender_pair(a: str, b: str) -> bool:
+    """Ivanov / Ivanova, Gromyko / Gromyka: a feminine form is another person, not a slip."""
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    if long_ == short + "a":  # Ivanov / Ivanova, Kalinin / Kalinina
+        return True
+    return len(a) == len(b) and a[:-1] == b[:-1] and "a" in (a[-1], b[-1])  # Petrovsky / Petrovska
 
 
 def _edges(text: str) -> str:
@@ -807,8 +953,8 @@ def _only_people_are_people(reg: Registry, r: Resolution, date: str | None) -> R
 
 def _name_inside(text: str) -> str:
     """The personal name inside a fragment: the possessor before "'s", else the name ending it."""
-    possessor = re.match(r"^(.+?)['’]s\s+(?:\S+\s+)?(\S+)", text)
-    if possessor and tx.in_lexicon(possessor.group(2), tx.POSSESSIVE_NOUNS):
+    possessor = re.match(r"^(.+?)['’]s\s+(\S+)(?:\s+(\S+))?", text)
+    if possessor and any(tx.in_lexicon(w, tx.POSSESSIVE_NOUNS) for w in possessor.groups()[1:] if w):
         words = possessor.group(1).split()
         tail = tx.name_tail(words)
         if tail and tx.is_person_shaped(" ".join(tail)):

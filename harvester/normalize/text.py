@@ -310,8 +310,8 @@ def is_person_shaped(text: str) -> bool:
     ws = [w for w in tidy(text).split() if w not in ("the", "The")]
     if not 1 <= len(ws) <= 8 or not all(is_name_word(w) for w in ws):
         return False
-    if any(in_lexicon(w, EVENT_WORDS | COMMON_WORDS) for w in ws):
-        return False
+    if any(in_lexicon(w, EVENT_WORDS | COMMON_WORDS) for w in ws) or in_lexicon(ws[-1], OFFICES | ORG_WORDS):
+        return False  # a name never ends with an office or organisation word ("Provincial Premiers")
     return any(not in_lexicon(w, STRIP_WORDS) and bare(w) not in CONNECTORS and not is_initial(w) for w in ws)
 
 
@@ -359,7 +359,11 @@ def party_kind(text: str) -> str:
     head = head_word(ws)
     if in_lexicon(head, EVENT_WORDS | COMMON_WORDS) or not any(ch.isupper() for ch in t):
         return "none"
-    if starts_with_office(ws) or starts_with_office([w for w in ws if not _ORDINAL.match(w)]):
+    if (
+        starts_with_office(ws)
+        or starts_with_office([w for w in ws if not _ORDINAL.match(w)])
+        or in_lexicon(head, OFFICES)  # "All Provincial Premiers", "East European Party Leaders"
+    ):
         return "office"
     if is_org_like(" ".join(ws)) or has_word(" ".join(ws), ORG_MARKERS):
         return "organisation"
