@@ -575,7 +575,7 @@ def test_a_fragment_gives_the_name_inside_it(written, name, id):
     assert orgs == []
 
 
-@pytest.mark.parametrize("word", ["Talks", "Threats", "Others", "Meeting", "Session"])
+@pytest.mark.parametrize("word", ["Talks", "Threats", "Others", "Meeting", "Conference"])
 def test_topic_words_are_nothing(word):
     people, orgs = glue(f"Report to Stalin from {word}")
     assert people == [("Joseph Stalin", "Q855", "recipient")]

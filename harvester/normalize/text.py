@@ -310,6 +310,9 @@ def is_person_shaped(text: str) -> bool:
     ws = [w for w in tidy(text).split() if w not in ("the", "The")]
     if not 1 <= len(ws) <= 8 or not all(is_name_word(w) for w in ws):
         return False
+    caps = [w for w in ws if len(w.strip(_EDGE)) >= 2 and w.strip(_EDGE).isupper()]
+    if (caps and len(caps) < len(ws)) or (len(ws) == 1 and caps):
+        return False  # an acronym ("BCP", "HSWP"), unless the whole title is written in capitals
     if any(in_lexicon(w, EVENT_WORDS | COMMON_WORDS) for w in ws) or in_lexicon(ws[-1], OFFICES | ORG_WORDS):
         return False  # a name never ends with an office or organisation word ("Provincial Premiers")
     return any(not in_lexicon(w, STRIP_WORDS) and bare(w) not in CONNECTORS and not is_initial(w) for w in ws)

@@ -232,6 +232,16 @@ _VIA = re.compile(r"\s*via\s+", re.IGNORECASE)
 _WITH = re.compile(r"(?:with\s+)?", re.IGNORECASE)
 _WORD = re.compile(r"\S+")
 _CLAUSE_MARK = re.compile(r"[,;:]")
+_DASH = re.compile(r"\s+[-–—]\s+|\s*[–—]\s*")
+# Two names joined by a dash before a meeting noun: "Record of Furui-Zhou Enlai Meeting", "Brezhnev – Nixon
+# Talks". An unspaced hyphen counts only when one side has two words (so "Gheorghiu-Dej Meeting" stays whole).
+_NAME_RUN = r"[A-Z][\w.’'\-]*?(?:\s+[A-Z][\w.’'\-]*?){0,2}"
+_PAIR_EVENT = re.compile(
+    r"(?P<head>(?i:records?|minutes|memorand(?:um|a)|summary|summaries|transcripts?|notes?)\s+(?i:of)\s+"
+    r"(?:(?i:the)\s+)?)?(?P<a>" + _NAME_RUN + r")(?P<dash>\s+[-–—]\s+|\s*[–—]\s*|-)(?P<b>" + _NAME_RUN + r")\s+"
+    r"(?P<noun>(?i:meetings?|talks|conversations?|summit|discussions?|negotiations|correspondence))\b"
+)
+_TRAILING_BRACKET = re.compile(r"\s*[(\[]([^()\[\]]*)[)\]]\s*$")
 _MAX_DEPTH = 4
 _FILL = "\x00"
 _OPENERS = {"'": "'’", "‘": "'’", "’": "'’", '"': '"”', "“": '"”', "«": "»"}
@@ -375,6 +385,9 @@ class _Parser:
             written, a = written[4:].strip(), a + 4
         if not written or _NOT_A_PARTY.match(written) or not any(ch.isalpha() for ch in written):
             return
+        words = [w for w in written.split() if w.lower() not in ("the", "a", "an")]
+        if words and tx.in_lexicon(tx.head_word(words), tx.EVENT_WORDS):
+            return  # "the Meeting of the HSWP Politburo", "the Sino-US Ambassadorial Talks": no party
         self.parties.append((a, written, role))
 
     # --- the grammar ---------------------------------------------------------------------------------
@@ -477,6 +490,12 @@ class _Parser:
                 self.doc_type = kind
             if kind == "Journal":
                 conversation = True  # "Tsedenbal's diary on his conversation with X": X took part
+        if g is None:
+            pair = self.pair_event(a, b, role)
+            if pair is not None:
+                kind, conversation, r0 = pair, True, b
+            elif outer:
+                kind = self.quoted_type(a, b, role)
         if outer:
             if self.doc_type is None:
                 self.doc_type = kind
@@ -490,6 +509,47 @@ class _Parser:
         if g is None:
             self.org_then_quote(a, b, role)
 
+    def pair_event(self, a: int, b: int, role) -> str | None:
+        """ "Record of Furui-Zhou Enlai Meeting": the two names take part; the type is the record's."""
+        lead = _LEAD.match(self.m, a, b)
+        match = _PAIR_EVENT.match(self.m, lead.end() if lead else a, b)
+        if not match or _FILL in match.group(0) or not self.top(match.start()):
+            return None
+        ta, tb = match.group("a"), match.group("b")
+        if match.group("dash") == "-" and len(ta.split()) < 2 and len(tb.split()) < 2:
+            return None
+        if not (tx.is_person_shaped(ta) and tx.is_person_shaped(tb)):
+            return None
+        self.emit(match.start("a"), match.end("a"), role("participant"))
+        self.emit(match.start("b"), match.end("b"), role("participant"))
+        phrase = f"{match.group('head') or ''}{match.group('noun')}"
+        g = _GENRE_RE.match(" ".join(phrase.split()))
+        return _type_of(g, _genre_of(g)) if g else None
+
+    def quoted_type(self, a: int, b: int, role) -> str | None:
+        """No type outside quotes, and the title is "<Org or Translation>, '<Type ...>'": the quoted
+        document's type ("Soviet Translation, 'Statement of the Iran Party ...'"); an authored quote's own
+        parties are read too."""
+        quote = next(((qa, qb) for qa, qb in self.quotes if a <= qa < b), None)
+        if quote is None:
+            return None
+        before = self.m[a : quote[0]].rstrip()
+        after = _TRAILING_BRACKET.sub(lambda m: "" if tx.is_marker(m.group(1)) else m.group(0), self.t[quote[1] : b])
+        if not before.endswith(",") or after.strip(" .,"):
+            return None
+        ia = quote[0] + 1
+        ib = quote[1] - 1 if self.t[quote[1] - 1] in "'\"’”»" else quote[1]
+        sub = _Parser(self.t[ia:ib])
+        g = sub.genre(0, len(sub.t))
+        if g is None or g.start() != 0:
+            return None
+        genre = _genre_of(g)
+        if genre.authored and not genre.conversation:
+            sub.head(0, len(sub.t), outer=False, mention_all=False)
+            for off, written, r in sub.parties:
+                self.parties.append((ia + off, written, role(r)))
+        return _type_of(g, genre)
+
     def number_anywhere(self, a: int, b: int) -> None:
         """A number before the first party keyword ("Memo on Protocol #149 of the Politburo")."""
         limit = b
@@ -502,7 +562,7 @@ class _Parser:
             self.doc_number = number.group(1).rstrip(".-/")
             return
         # a number clause later in the title: "Telegram from Bucharest to Beijing, No. 059.057", "(No. 12)"
-        for number in _NUMBER.finditer(self.m, limit, b):
+        for number in _NUMBER.finditer(self.m, a, b):
             before = self.m[a : number.start()].rstrip()
             if (before.endswith(",") and self.top(number.start())) or (
                 before.endswith("(") and self.depth[number.start()] == 1
@@ -572,7 +632,7 @@ class _Parser:
                 continue
             if kw == "from" and _GENRE_WORD.match(n0):
                 continue
-            if kw in ("from", "to", "by") and tx.in_lexicon(self._head_after(k.end()), tx.EVENT_WORDS):
+            if kw in ("from", "to", "by", "for") and tx.in_lexicon(self._head_after(k.end()), tx.EVENT_WORDS):
                 continue  # "Notes from a Meeting of the Politburo", "Delegation to the Conference"
             if kw == "with" and not (conversation or prev in _CONVO_NOUNS):
                 continue
@@ -623,7 +683,9 @@ class _Parser:
             first = kinds[0] if kinds else None
             if first == "to" and "from" not in kinds:
                 self.slot(pre_a, pre_b, role("sender"))
-            elif first == "with" or (first is None and conversation and (of_form or separated)):
+            elif first == "with" or (
+                first is None and conversation and (of_form or separated or self.dash_pair(pre_a, pre_b))
+            ):
                 self.slot(pre_a, pre_b, role("participant"))
             elif of_form and kind in _AUTHORED and first in (None, "via", "for"):
                 self.slot(pre_a, pre_b, role("sender"))
@@ -715,15 +777,33 @@ class _Parser:
     def items(self, a: int, b: int) -> list[tuple[int, int]]:
         """Split "A, B and C" into items; otherwise choose the one comma segment that names the party."""
         segs = self.segments(a, b)
+        if segs:
+            pair = self.dash_pair(*segs[0])
+            if pair:  # "Zhivkov – Chernenko, Moscow, 1984"
+                return pair
         for k, (sa, sb) in enumerate(segs):
             seg = self.m[sa:sb]
             if _AND.search(self._top_only(sa, sb)) or _AND_START.match(seg):
                 if all(_item_like(self.t[x:y]) for x, y in segs[: k + 1]) and k <= 8:
                     out = list(segs[:k])
                     out.extend(self.split_and(sa, sb))
+                    if k + 1 < len(segs) and out and tx.is_descriptor(self.t[out[-1][0] : out[-1][1]]):
+                        nxt = self.t[segs[k + 1][0] : segs[k + 1][1]]
+                        if tx.is_person_shaped(nxt) and not tx.is_descriptor(nxt):
+                            out[-1] = segs[k + 1]  # "... and the Soviet Ambassador to China, N. V. Roshchin"
                     return out
                 break
         return self.choose(a, b)
+
+    def dash_pair(self, a: int, b: int) -> list[tuple[int, int]]:
+        """ "Zhivkov – Chernenko", "Brezhnev - Nixon": two names joined by a spaced or long dash."""
+        match = _DASH.search(self.m, a, b)
+        if not match:
+            return []
+        left, right = self.strip(a, match.start()), self.strip(match.end(), b)
+        if tx.is_person_shaped(self.t[left[0] : left[1]]) and tx.is_person_shaped(self.t[right[0] : right[1]]):
+            return [left, right]
+        return []
 
     def _top_only(self, a: int, b: int) -> str:
         if self.flat:
