@@ -930,6 +930,7 @@ def people_and_organisations(
     return people, organisations
 
 
+@lru_cache(maxsize=1 << 15)
 def _only_people_are_people(reg: Registry, r: Resolution, date: str | None) -> Resolution | None:
     """An unresolved party is a person only if it is shaped like a name (tx.party_kind): an office or an
     organisation goes to ``organisations``, a place too (a place that sends or receives stands for its

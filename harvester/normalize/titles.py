@@ -101,13 +101,65 @@ GENRE_TYPES = tuple(g.type for g in GENRES)
 _ART = r"(?:(?:a|an|the)\s+)?"
 _QUALIFIER_RX = "|".join(re.escape(q) for q in sorted(QUALIFIERS, key=len, reverse=True))
 _GENRE_RE = re.compile(
-    r"(?<![\w'\-])(?P<qual>(?:(?:"
-    + _QUALIFIER_RX
-    + r")\s+)*)(?:"
-    + "|".join(f"(?P<g{i}>{g.pattern})" for i, g in enumerate(GENRES))
-    + r")(?![\w\-])",
+    r"(?<![\w'\-])(?:" + "|".join(f"(?P<g{i}>{g.pattern})" for i, g in enumerate(GENRES)) + r")(?![\w\-])",
     re.IGNORECASE,
 )
+
+
+def _first_words() -> frozenset[str]:
+    """Every word a type can start with: the genre scan tries the big pattern only where one stands."""
+    import tomllib
+    from importlib import resources
+
+    data = tomllib.loads(resources.files("harvester").joinpath("data", "genres.toml").read_text("utf-8"))
+    sets = data.get("sets", {})
+    out: set[str] = set()
+    for g in data["genre"]:
+        for phrase in g["phrases"]:
+            for alt in phrase.split()[0].rstrip("?").split("/"):
+                out.update(x.split()[0].lower() for x in (sets[alt[1:]] if alt.startswith("@") else [alt]))
+    return frozenset(out)
+
+
+_GENRE_FIRST = _first_words()
+_WORD_START = re.compile(r"(?<![\w'\-])[^\W\d_][\w\-]*")
+
+
+class _Found:
+    """A type found in a title: where it starts (with its qualifiers) and ends, and its doc_type."""
+
+    __slots__ = ("end", "genre", "start", "type")
+
+    def __init__(self, start: int, end: int, genre: Genre, type: str) -> None:
+        self.start, self.end, self.genre, self.type = start, end, genre, type
+
+
+def _found(text: str, match: re.Match[str] | None, floor: int = 0) -> _Found | None:
+    """The match widened over the qualifier words written before it ("Top Secret Draft Telegram")."""
+    if match is None:
+        return None
+    genre = GENRES[int(match.lastgroup[1:])]  # type: ignore[index]
+    start = match.start()
+    if start <= floor or text[start - 1] != " ":
+        return _Found(start, match.end(), genre, genre.type)
+    labels: list[str] = []
+    while start > floor:
+        end = start
+        while end > floor and text[end - 1] == " ":
+            end -= 1
+        if end == start:
+            break
+        begin = text.rfind(" ", floor, end) + 1 or floor
+        word = text[max(begin, floor) : end].lower()
+        if word not in QUALIFIERS:
+            break
+        label = QUALIFIERS[word]
+        if label and label not in labels:
+            labels.insert(0, label)
+        start = max(begin, floor)
+    return _Found(start, match.end(), genre, " ".join([*labels, genre.type]))
+
+
 # Types whose "of A" names the author ("Letter of Governor Sheng to ...", "Declaration of the CC CPSU").
 _AUTHORED = frozenset(g.type for g in GENRES if g.authored)
 _GENRE_WORDS = "(?:" + "|".join(g.pattern for g in GENRES if g.message) + ")"
@@ -232,6 +284,9 @@ _VIA = re.compile(r"\s*via\s+", re.IGNORECASE)
 _WITH = re.compile(r"(?:with\s+)?", re.IGNORECASE)
 _WORD = re.compile(r"\S+")
 _CLAUSE_MARK = re.compile(r"[,;:]")
+_DASH_CHARS = re.compile(r" -|[–—]")
+_CAPITALISED = re.compile(r"[A-Z][a-z]+")
+_HEAD_AFTER = re.compile(r"\s*(?:(?:the|a|an|his|her|its|their)\s+)?(\S+)", re.IGNORECASE)
 _DASH = re.compile(r"\s+[-–—]\s+|\s*[–—]\s*")
 # Two names joined by a dash before a meeting noun: "Record of Furui-Zhou Enlai Meeting", "Brezhnev – Nixon
 # Talks". An unspaced hyphen counts only when one side has two words (so "Gheorghiu-Dej Meeting" stays whole).
@@ -367,10 +422,8 @@ class _Parser:
 
     def _head_after(self, pos: int) -> str:
         """The first word after ``pos`` that is no article ("a Meeting of ..." -> "Meeting")."""
-        for w in _WORD.findall(self.m[pos : pos + 60]):
-            if w.lower() not in _ARTICLES:
-                return w
-        return ""
+        match = _HEAD_AFTER.match(self.m, pos)
+        return match.group(1) if match else ""
 
     def word_before(self, pos: int) -> str:
         match = _WORD_BEFORE.search(self.m[max(0, pos - 60) : pos])
@@ -385,8 +438,7 @@ class _Parser:
             written, a = written[4:].strip(), a + 4
         if not written or _NOT_A_PARTY.match(written) or not any(ch.isalpha() for ch in written):
             return
-        words = [w for w in written.split() if w.lower() not in ("the", "a", "an")]
-        if words and tx.in_lexicon(tx.head_word(words), tx.EVENT_WORDS):
+        if _event_headed(written):
             return  # "the Meeting of the HSWP Politburo", "the Sino-US Ambassadorial Talks": no party
         self.parties.append((a, written, role))
 
@@ -427,18 +479,22 @@ class _Parser:
         elif ra < rb:
             self.head(ra, rb, outer=False, mention_all=mention_all, inner_type=outer)
 
-    def genre(self, a: int, b: int) -> re.Match[str] | None:
+    def genre(self, a: int, b: int) -> _Found | None:
         """The head type: the first type word before any party keyword. A head-only type (a common noun:
         "Plan", "Meeting") counts only with nothing before it but its author or parties."""
         lead = _LEAD.match(self.m, a, b)
         start = lead.end() if lead else a
-        for match in _GENRE_RE.finditer(self.m, a, b):
-            if not self.top(match.start()):
+        for word in _WORD_START.finditer(self.m, a, b):
+            if word.group().lower() not in _GENRE_FIRST or not self.top(word.start()):
                 continue
-            before = self.m[start : match.start()] if match.start() >= start else ""
+            raw = _GENRE_RE.match(self.m, word.start(), b)
+            if raw is None:
+                continue
+            match = _found(self.m, raw, start)
+            before = self.m[start : match.start] if match.start >= start else ""
             if any(self.top(k.start() + start) for k in _KW.finditer(before)) or _FILL in before:
                 return None
-            if _genre_of(match).head_only and not self.heads(start, match.start()):
+            if match.genre.head_only and not self.heads(start, match.start):
                 continue
             return match
         return None
@@ -471,9 +527,8 @@ class _Parser:
         kind = None
         r0 = a
         if g is not None:
-            genre = _genre_of(g)
-            kind, conversation = _type_of(g, genre), genre.conversation
-            r0 = g.end()
+            kind, conversation = g.type, g.genre.conversation
+            r0 = g.end
             # "Resolution and Letter to ...": a second type joined by "and" belongs to the head.
             more = _AND_MORE.match(self.m[r0:b])
             if more:
@@ -485,8 +540,8 @@ class _Parser:
                 if outer and self.doc_number is None:
                     self.doc_number = found.group(1).rstrip(".-/")
                 r0 = found.end()
-            self.prefix(a, g.start(), conversation, role)
-            if inner_type and not self.m[a : g.start()].strip():
+            self.prefix(a, g.start, conversation, role)
+            if inner_type and not self.m[a : g.start].strip():
                 self.doc_type = kind
             if kind == "Journal":
                 conversation = True  # "Tsedenbal's diary on his conversation with X": X took part
@@ -523,8 +578,9 @@ class _Parser:
         self.emit(match.start("a"), match.end("a"), role("participant"))
         self.emit(match.start("b"), match.end("b"), role("participant"))
         phrase = f"{match.group('head') or ''}{match.group('noun')}"
-        g = _GENRE_RE.match(" ".join(phrase.split()))
-        return _type_of(g, _genre_of(g)) if g else None
+        text = " ".join(phrase.split())
+        g = _found(text, _GENRE_RE.match(text))
+        return g.type if g else None
 
     def quoted_type(self, a: int, b: int, role) -> str | None:
         """No type outside quotes, and the title is "<Org or Translation>, '<Type ...>'": the quoted
@@ -541,14 +597,14 @@ class _Parser:
         ib = quote[1] - 1 if self.t[quote[1] - 1] in "'\"’”»" else quote[1]
         sub = _Parser(self.t[ia:ib])
         g = sub.genre(0, len(sub.t))
-        if g is None or g.start() != 0:
+        if g is None or g.start != 0:
             return None
-        genre = _genre_of(g)
+        genre = g.genre
         if genre.authored and not genre.conversation:
             sub.head(0, len(sub.t), outer=False, mention_all=False)
             for off, written, r in sub.parties:
                 self.parties.append((ia + off, written, role(r)))
-        return _type_of(g, genre)
+        return g.type
 
     def number_anywhere(self, a: int, b: int) -> None:
         """A number before the first party keyword ("Memo on Protocol #149 of the Politburo")."""
@@ -562,6 +618,8 @@ class _Parser:
             self.doc_number = number.group(1).rstrip(".-/")
             return
         # a number clause later in the title: "Telegram from Bucharest to Beijing, No. 059.057", "(No. 12)"
+        if number is None and not _NUMBER.search(self.m, limit, b):
+            return
         for number in _NUMBER.finditer(self.m, a, b):
             before = self.m[a : number.start()].rstrip()
             if (before.endswith(",") and self.top(number.start())) or (
@@ -613,9 +671,12 @@ class _Parser:
         if tx.is_org_like(seg) and tx.has_word(seg, tx.ORG_MARKERS) and not _KW.search(self.m[a:first]):
             self.emit(a, first, role("sender"))
 
-    def keywords(self, a: int, b: int, conversation: bool) -> list[tuple[str, int, int]]:
+    def keywords(
+        self, a: int, b: int, conversation: bool, topics: list[tuple[int, int]] | None = None
+    ) -> list[tuple[str, int, int]]:
         found: list[tuple[str, int, int]] = []
-        topics = self.topic_spans(a, b)
+        if topics is None:
+            topics = self.topic_spans(a, b)
         for k in _KW.finditer(self.m, a, b):
             if not self.top(k.start()) or any(ta <= k.start() < tb for ta, tb in topics):
                 continue
@@ -632,7 +693,9 @@ class _Parser:
                 continue
             if kw == "from" and _GENRE_WORD.match(n0):
                 continue
-            if kw in ("from", "to", "by", "for") and tx.in_lexicon(self._head_after(k.end()), tx.EVENT_WORDS):
+            if kw in ("from", "to", "by", "for") and tx.in_lexicon(
+                self._head_after(k.end()) if n0.lower() in _ARTICLES else n0, tx.EVENT_WORDS
+            ):
                 continue  # "Notes from a Meeting of the Politburo", "Delegation to the Conference"
             if kw == "with" and not (conversation or prev in _CONVO_NOUNS):
                 continue
@@ -669,9 +732,10 @@ class _Parser:
             return
         separated = any(ch in ",:" for ch in self.m[start:a])
         topic_role = role("participant") if kind == "Journal" else "mentioned"
-        for ta, tb in self.topic_spans(a, b):
+        topics = self.topic_spans(a, b)
+        for ta, tb in topics:
             self.mentions(ta, tb, topic_role)
-        kws = self.keywords(a, b, conversation)
+        kws = self.keywords(a, b, conversation, topics)
         kinds = [k for k, _, _ in kws]
         # the text before the first keyword
         pre_end = kws[0][1] if kws else b
@@ -777,7 +841,7 @@ class _Parser:
     def items(self, a: int, b: int) -> list[tuple[int, int]]:
         """Split "A, B and C" into items; otherwise choose the one comma segment that names the party."""
         segs = self.segments(a, b)
-        if segs:
+        if segs and _DASH_CHARS.search(self.m, segs[0][0], segs[0][1]):
             pair = self.dash_pair(*segs[0])
             if pair:  # "Zhivkov – Chernenko, Moscow, 1984"
                 return pair
@@ -797,6 +861,9 @@ class _Parser:
 
     def dash_pair(self, a: int, b: int) -> list[tuple[int, int]]:
         """ "Zhivkov – Chernenko", "Brezhnev - Nixon": two names joined by a spaced or long dash."""
+        seg = self.m[a:b]
+        if " -" not in seg and "–" not in seg and "—" not in seg:
+            return []
         match = _DASH.search(self.m, a, b)
         if not match:
             return []
@@ -880,7 +947,8 @@ class _Parser:
             if _FILL not in self.m[match.start(1) : match.end(1)]:
                 for sa, sb in self.split_and(match.start(1), match.end(1)):  # "Khrushchev and Bulganin's trip"
                     self.emit(sa, sb, "mentioned")
-        for match in _MENTION_OFFICE.finditer(self.t, a, b):
+        offices = any(w.lower() in tx.OFFICES for w in _CAPITALISED.findall(self.t, a, b))
+        for match in _MENTION_OFFICE.finditer(self.t, a, b) if offices else ():
             end = match.end(1)
             for word in reversed(self.t[match.start(1) : end].split()):
                 if not (tx.bare(word) in _STOP_WORDS or tx.in_lexicon(word, tx.COMMON_WORDS | tx.EVENT_WORDS)):
@@ -917,16 +985,10 @@ class _Parser:
             self.parties.append((ia + off, written, r))
 
 
-def _genre_of(match: re.Match[str]) -> Genre:
-    index = next(int(k[1:]) for k, v in match.groupdict().items() if v is not None and k != "qual")
-    return GENRES[index]
-
-
-def _type_of(match: re.Match[str], genre: Genre) -> str:
-    """The doc_type: the genre's type, after the labels of its kept qualifiers ("Draft Telegram")."""
-    labels = [QUALIFIERS[w.lower()] for w in match.group("qual").split()]
-    kept = [label for label in dict.fromkeys(labels) if label]
-    return " ".join([*kept, genre.type])
+@lru_cache(maxsize=1 << 14)
+def _event_headed(written: str) -> bool:
+    words = [w for w in written.split() if w.lower() not in ("the", "a", "an")]
+    return bool(words) and tx.in_lexicon(tx.head_word(words), tx.EVENT_WORDS)
 
 
 def _item_like(seg: str) -> bool:
