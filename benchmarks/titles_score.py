@@ -198,6 +198,9 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m benchmarks.titles_score", description=__doc__.split("\n")[0])
     ap.add_argument("--gold", default=str(GOLD))
     ap.add_argument("--errors", action="store_true", help="list every disagreement on the dev split")
+    ap.add_argument(
+        "--heldout-errors", action="store_true", help="list the held-out disagreements (to report, never to tune on)"
+    )
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
     doc = json.loads(Path(args.gold).read_text(encoding="utf-8"))
@@ -216,10 +219,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     for label, fmt in ROWS:
         print(f"{label:38} {fmt(summary['dev']):>24} {fmt(summary['heldout']):>24}")
-    if args.errors:
-        for r in by_split["dev"]:
+    for split, wanted in (("dev", args.errors), ("heldout", args.heldout_errors)):
+        if not wanted:
+            continue
+        for r in by_split[split]:
             if r["errors"]:
-                print(f"\n#{r['id']} {r['title']}")
+                print(f"\n[{split}] #{r['id']} {r['title']}")
                 for e in r["errors"]:
                     print(f"    {e}")
     return 0

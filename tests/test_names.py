@@ -585,3 +585,23 @@ def test_topic_words_are_nothing(word):
 def test_unknown_real_looking_names_are_kept_tidied():
     people, _ = glue("Letter from US Congressman Paul Findley to Brazilian Vice-President Adalberto Pereira dos Santos")
     assert people == [("Paul Findley", None, "sender"), ("Adalberto Pereira dos Santos", None, "recipient")]
+
+
+def test_a_division_glossed_by_its_ministry_stays_the_sender():
+    # real, scraped-values: "Division" names a body, it is no common word
+    people, orgs = glue(
+        "Economic Cooperation Division [Ministry of Foreign Affairs, Japan], 'Main Points of Meeting Between Prime "
+        "Minister Sato and National Defense Minister Chiang Ching-kuo'"
+    )
+    assert ("Economic Cooperation Division", "sender") in orgs
+    assert [p[0] for p in people] == ["Sato", "Chiang Ching-kuo"]
+
+
+def test_a_translation_is_no_author():
+    # real, page 09
+    people, orgs = glue(
+        "Soviet Translation, Letter, 'To the Press Department for Transmission to the International Bureau of "
+        "Communist Parties' (Attachment)"
+    )
+    assert people == []
+    assert not any(role == "sender" for _, role in orgs)
