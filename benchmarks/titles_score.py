@@ -3,6 +3,7 @@
     python -m benchmarks.titles_score               (dev and held-out figures)
     python -m benchmarks.titles_score --errors      (also every disagreement, for the dev split only)
     python -m benchmarks.titles_score --json
+    python -m benchmarks.titles_score --registry DIR   (a persons folder instead of the packaged registry)
 
 Gold: ``benchmarks/annotations/wilson-titles.json`` (its ``about``, ``fields`` and ``split_rule`` say what each
 field means, where each title comes from and how the held-out part was chosen). Each title goes through
@@ -55,7 +56,7 @@ def _f1(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
     return p, r, (2 * p * r / (p + r) if p + r else 0.0)
 
 
-def score_title(gold: dict[str, Any]) -> dict[str, Any]:
+def score_title(gold: dict[str, Any], registry: Any = None) -> dict[str, Any]:
     from harvester.normalize.dates import normalize_date
     from harvester.normalize.names import people_and_organisations
     from harvester.normalize.titles import parse_title
@@ -63,7 +64,7 @@ def score_title(gold: dict[str, Any]) -> dict[str, Any]:
     title = gold["title"]
     date = normalize_date(gold.get("date")).iso if gold.get("date") else None
     parts = parse_title(title)
-    people, orgs = people_and_organisations(title, date=date, parts=parts)
+    people, orgs = people_and_organisations(title, date=date, parts=parts, registry=registry)
     out: dict[str, Any] = {
         "id": gold["id"],
         "title": title,
@@ -202,11 +203,17 @@ def main(argv: list[str] | None = None) -> int:
         "--heldout-errors", action="store_true", help="list the held-out disagreements (to report, never to tune on)"
     )
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--registry", metavar="DIR", help="a persons file or folder instead of the packaged registry")
     args = ap.parse_args(argv)
     doc = json.loads(Path(args.gold).read_text(encoding="utf-8"))
     by_split: dict[str, list[dict[str, Any]]] = {"dev": [], "heldout": []}
+    registry = None
+    if args.registry:
+        from harvester.normalize.names import Registry
+
+        registry = Registry.load(args.registry)
     for g in doc["titles"]:
-        by_split[g["split"]].append(score_title(g))
+        by_split[g["split"]].append(score_title(g, registry))
     summary = {k: summarise(v) for k, v in by_split.items()}
     if args.json:
         json.dump(summary, sys.stdout, indent=1)
