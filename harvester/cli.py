@@ -390,10 +390,12 @@ def _demo(site: Path, args: argparse.Namespace) -> int:
 
 
 def cmd_names(args: argparse.Namespace) -> int:
-    from harvester.names_report import unresolved_names
+    from harvester import names_report
 
+    path = Path(args.file)
     try:
-        counts = unresolved_names(Path(args.file))
+        counts = names_report.unresolved_names(path)
+        groups = names_report.group_file(path, examples=args.examples)
     except FileNotFoundError:
         raise UsageError(f"{args.file}: no such file") from None
     except IsADirectoryError:
@@ -402,8 +404,26 @@ def cmd_names(args: argparse.Namespace) -> int:
         raise UsageError(f"{args.file}: not readable (permission denied)") from None
     except ValueError as error:
         raise UsageError(f"{args.file}: {error}") from None
+    if args.suggest_entries:
+        from harvester.normalize.names import default_registry
+
+        taken = frozenset(p.id for p in default_registry().persons)
+        text = names_report.registry_entries(
+            groups, source=f"harvester names --suggest-entries {path.name}", minimum=args.min, taken=taken
+        )
+        if text:
+            print(text, end="")
+        return 0
+    if args.flat:
+        for (name, kind), count in counts.most_common():
+            print(f"{count}\t{kind}\t{name}")
+        return 0
+    shown = [g for g in groups if g.count >= args.min]
+    if shown:
+        print(names_report.format_groups(shown))
     for (name, kind), count in counts.most_common():
-        print(f"{count}\t{kind}\t{name}")
+        if kind == "organisation" and count >= args.min:
+            print(f"{count}\t{kind}\t{name}")
     return 0
 
 
@@ -492,8 +512,15 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--log-level", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     demo.set_defaults(handler=cmd_demo)
 
-    names = sub.add_parser("names", help="list the unresolved names in a JSONL dataset, most frequent first")
+    names = sub.add_parser(
+        "names",
+        help="the unresolved names of a JSONL dataset, variants of one person grouped, most frequent first",
+    )
     names.add_argument("file")
+    names.add_argument("--suggest-entries", action="store_true", help="print [[person]] registry blocks to review")
+    names.add_argument("--flat", action="store_true", help="one line per name as written, no grouping")
+    names.add_argument("--min", type=int, default=1, metavar="N", help="only names seen at least N times")
+    names.add_argument("--examples", type=int, default=2, metavar="N", help="example titles per group")
     names.set_defaults(handler=cmd_names)
 
     profile = sub.add_parser("profile", help="draft a site profile from a saved listing page (auto mode)")

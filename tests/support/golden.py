@@ -72,7 +72,8 @@ def records_of(profile_name: str, page: bytes, url: str) -> list[dict]:
 def save(profile: str, page: Path, url: str, name: str | None, source: str) -> Path:
     folder = CASES / profile / (name or page.stem)
     folder.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(page, folder / "page.html")
+    if page.resolve() != (folder / "page.html").resolve():  # re-saving a case in place keeps its page
+        shutil.copyfile(page, folder / "page.html")
     (folder / "meta.json").write_text(
         json.dumps({"url": url, "source": source}, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
     )
