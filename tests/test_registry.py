@@ -58,7 +58,7 @@ def test_the_cable_pseudonyms():
 
 
 def test_the_file_documents_its_format():
-    text = resources.files("harvester").joinpath("data", "persons.toml").read_text(encoding="utf-8")
+    text = resources.files("harvester").joinpath("data", "persons", "core.toml").read_text(encoding="utf-8")
     header = text.split("\n[[person]]")[0]
     for word in ("FORMAT", "id =", "name =", "aliases", "kind", "from", "until", "pseudonym", "library"):
         assert word in header
@@ -218,3 +218,102 @@ def test_organisations_file_is_validated_too(tmp_path):
 def test_a_missing_file_is_a_registry_error(tmp_path):
     with pytest.raises(RegistryError, match="cannot read"):
         Registry.load(tmp_path / "nope.toml")
+
+
+# --- several files, the schema, the new keys ----------------------------------------------------------------
+def test_the_packaged_registry_is_every_file_of_the_persons_folder():
+    folder = resources.files("harvester").joinpath("data", "persons")
+    files = sorted(f.name for f in folder.iterdir() if f.name.endswith(".toml"))
+    assert "core.toml" in files
+    count = sum(len(tomllib.loads(folder.joinpath(f).read_text("utf-8")).get("person", [])) for f in files)
+    assert len(REG.persons) == count
+
+
+def test_a_folder_is_read_file_by_file_in_name_order(tmp_path):
+    (tmp_path / "b.toml").write_text('[[person]]\nid = "hv:b"\nname = "Boris Petrov"\n', encoding="utf-8")
+    (tmp_path / "a.toml").write_text('[[person]]\nid = "hv:a"\nname = "Anna Ivanova"\n', encoding="utf-8")
+    (tmp_path / "README.md").write_text("not a persons file", encoding="utf-8")
+    reg = Registry.load(tmp_path)
+    assert [p.id for p in reg.persons] == ["hv:a", "hv:b"]
+    assert reg.resolve("Petrov").id == "hv:b"
+
+
+def test_an_error_names_the_file_and_the_person(tmp_path):
+    (tmp_path / "a.toml").write_text('[[person]]\nid = "hv:a"\nname = "Anna Ivanova"\n', encoding="utf-8")
+    (tmp_path / "b.toml").write_text(
+        '[[person]]\nid = "hv:b"\nname = "Boris Petrov"\n\n'
+        '[[person]]\nid = "hv:c"\nname = "C D"\noffices = "Minister"\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(RegistryError, match=r"b\.toml: person #2 \(hv:c\): 'offices' must be a list"):
+        Registry.load(tmp_path)
+    (tmp_path / "b.toml").write_text('[[person]]\nid = "hv:a"\nname = "Boris Petrov"\n', encoding="utf-8")
+    with pytest.raises(RegistryError, match="duplicate id 'hv:a'"):
+        Registry.load(tmp_path)
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(RegistryError, match=r"no \*\.toml"):
+        Registry.load(tmp_path / "empty")
+
+
+def test_country_offices_and_source_are_kept(tmp_path):
+    reg = load(
+        tmp_path,
+        '[[person]]\nid = "hv:pyotr-abrasimov"\nname = "Pyotr Abrasimov"\ncountry = "USSR"\n'
+        'offices = ["Soviet Ambassador to Poland (1957-1961)"]\nsource = "office-holder lists"\n',
+    )
+    p = reg.person("hv:pyotr-abrasimov")
+    assert (p.country, p.offices, p.source) == (
+        "USSR",
+        ("Soviet Ambassador to Poland (1957-1961)",),
+        "office-holder lists",
+    )
+    # an office is provenance, never a name: it does not resolve
+    assert reg.resolve("Soviet Ambassador to Poland").id is None
+
+
+def test_the_schema_check_reports_file_person_and_field(tmp_path):
+    from harvester.normalize import names
+
+    doc = {"person": [{"id": "hv:a", "name": "A B"}, {"id": "hv:b", "name": "C D", "offices": [""]}]}
+    with pytest.raises(RegistryError, match=r"x\.toml: person #2 \(hv:b\): offices/0: .*persons\.schema\.json"):
+        names._check_schema(doc, "x.toml")
+    names._check_schema({"person": [{"id": "hv:a", "name": "A B", "country": "USSR", "offices": ["x"]}]}, "x.toml")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '[[person]]\nid = "hv:a"\nname = "A B"\naliases = [{ name = "X", kind = "nickname" }]\n',
+        '[[person]]\nid = "hv:a"\nname = "A B"\nalias = [{ name = "X", kind = "typo" }]\n',
+        '[[person]]\nid = "Stalin"\nname = "A B"\n',
+        '[[person]]\nname = "A B"\n',
+        '[[person]]\nid = "hv:a"\nname = "A B"\norder = "eastern"\n',
+        '[[person]]\nid = "hv:a"\nname = "A B"\ninitials = "IV"\n',
+        '[[person]]\nid = "hv:a"\nname = "A B"\nsurname-alone = "no"\n',
+        '[[person]]\nid = "hv:a"\nname = "A B"\naliases = [{ name = "X", kind = "typo", from = "May 1947" }]\n',
+        '[[people]]\nid = "hv:a"\nname = "A B"\n',
+    ],
+)
+def test_the_schema_refuses_what_the_loader_refuses(body):
+    from harvester.normalize import names
+
+    with pytest.raises(RegistryError, match=r"persons\.schema\.json"):
+        names._check_schema(tomllib.loads(body), "x.toml")
+
+
+def test_every_packaged_persons_file_passes_the_schema():
+    from harvester.normalize import names
+
+    folder = resources.files("harvester").joinpath("data", "persons")
+    for f in folder.iterdir():
+        if f.name.endswith(".toml"):
+            names._check_schema(tomllib.loads(f.read_text("utf-8")), f.name)
+
+
+def test_loading_is_fast_and_cached_per_process():
+    import time
+
+    start = time.perf_counter()
+    Registry.load()
+    assert time.perf_counter() - start < 2.0  # measured: about 0.08 s for 133 persons, 0.3 s for 630
+    assert default_registry() is default_registry()

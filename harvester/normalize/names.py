@@ -27,6 +27,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from harvester.errors import RegistryError
 from harvester.normalize import text as tx
 from harvester.normalize.titles import TitleParts, parse_title
 
@@ -49,9 +50,6 @@ _SEAT = re.compile(r"\s+(?:in|at)\s+")
 _NONE, _RESOLVED, _AMBIGUOUS, _EXCLUDED = 0, 1, 2, 3
 
 
-class RegistryError(ValueError):
-    """The registry data file is malformed or contradicts itself; the message says where and how."""
-
 
 @dataclass(frozen=True, slots=True)
 class Alias:
@@ -71,6 +69,9 @@ class Person:
     family_first: bool = False  # Chinese, Korean, Vietnamese order: no derived or transliteration-folded forms
     surname_alone: bool = True  # may the bare family name stand for this person?
     note: str | None = None
+    country: str | None = None  # a short country string ("USSR", "PRC"), for people reading the data
+    offices: tuple[str, ...] = ()  # "Soviet Ambassador to Poland (1957-1961)": provenance, never matched
+    source: str | None = None  # where the entry comes from
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,18 +142,23 @@ class Registry:
         self._loose: dict[str, list[_Entry]] = {}
         self._orgs: dict[str, list[_Entry]] = {}
         self._cache: dict[tuple[str, str | None], Resolution] = {}
+        self._slips: dict[tuple[int, int, str], list[tuple[int, tuple[str, ...], int]]] | None = None
         self._build()
 
     # --- loading and validation -------------------------------------------------------------------------
     @classmethod
     def load(cls, path: Path | str | None = None, *, organisations: Path | str | None = None) -> Registry:
-        """Read the persons file (default: the packaged ``harvester/data/persons.toml``) and the organisations
-        file (default: the packaged ``organisations.toml``). Raises RegistryError on a malformed entry."""
-        persons_doc, persons_where = _read(path, "persons.toml")
+        """Read the persons files and the organisations file. ``path``: one persons file, or a folder whose
+        ``*.toml`` files are all read (sorted by name); default: the packaged ``harvester/data/persons/``.
+        Organisations default to the packaged ``organisations.toml``. Every persons file is checked against
+        ``harvester/schema/persons.schema.json``; a malformed or contradictory entry raises RegistryError
+        naming the file and the person."""
+        persons: list[Person] = []
+        for persons_doc, persons_where in _read_persons(path):
+            entries = _table(persons_doc, "person", persons_where)
+            persons.extend(_person(entry, persons_where, i) for i, entry in enumerate(entries))
+            _check_schema(persons_doc, persons_where)
         orgs_doc, orgs_where = _read(organisations, "organisations.toml")
-        persons = [
-            _person(entry, persons_where, i) for i, entry in enumerate(_table(persons_doc, "person", persons_where))
-        ]
         orgs = [
             _organisation(entry, orgs_where, i) for i, entry in enumerate(_table(orgs_doc, "organisation", orgs_where))
         ]
@@ -162,7 +168,10 @@ class Registry:
         seen_ids: dict[str, str] = {}
         for entity in self._entities:
             if entity.id in seen_ids:
-                raise RegistryError(f"duplicate id {entity.id!r}: {seen_ids[entity.id]!r} and {entity.name!r}")
+                raise RegistryError(
+                    f"duplicate id {entity.id!r}: {seen_ids[entity.id]!r} and {entity.name!r}"
+                    + (f" ({entity.source})" if isinstance(entity, Person) and entity.source else "")
+                )
             seen_ids[entity.id] = entity.name
         display: dict[str, int] = {}
         for i, entity in enumerate(self._entities):
@@ -365,9 +374,19 @@ class Registry:
         hit = self._core(base, span)
         if hit.status == _NONE and plain != base:  # a completion the registry does not know: "P.F. [Pavel] Yudin"
             without = self._core(plain, span)
-            if without.status == _RESOLVED:
+            if without.status == _RESOLVED and self._completion_agrees(base, plain, without):
                 return self._result(as_written, without, plain)
         return self._result(as_written, hit, base)
+
+    def _completion_agrees(self, base: str, plain: str, hit: _Hit) -> bool:
+        """Whether the words an editor completed ("[Pavel]" in "P.F. [Pavel] Yudin") are the found person's own:
+        "[Richard] Dixon" must not become Pierson Dixon because the bare "Dixon" would."""
+        added = set(tx.ascii_tokens(base)) - set(tx.ascii_tokens(plain))
+        entity = self._entities[hit.entity]
+        known = set(tx.ascii_tokens(entity.name))
+        for alias in getattr(entity, "aliases", ()) or ():
+            known.update(tx.ascii_tokens(getattr(alias, "name", "") or ""))
+        return added <= known
 
     def _quick(self, s: str, span: tuple[int, int] | None) -> _Hit | None:
         """A resolved hit when ``s`` is exactly a registry form (the common case), else None."""
@@ -487,11 +506,156 @@ class Registry:
             hit = self._lookup(text, span, loose=loose)
             if hit.status != _NONE:
                 return _Hit(hit.status, hit.entity, hit.via, _tidy_name(written, rest, left, tail))
+        for cand in (rest, left, tail):
+            if len(cand) >= 2:
+                hit = self._tolerant(cand, span)
+                if hit.status != _NONE:
+                    return _Hit(hit.status, hit.entity, hit.via, _tidy_name(written, rest, left, tail))
         return _Hit(_NONE, tidy=_tidy_name(written, rest, left, tail))
+
+    # --- tolerance that never guesses -----------------------------------------------------------------
+    def _tolerant(self, words: list[str], span: tuple[int, int] | None) -> _Hit:
+        """What archives do to a known name, and nothing more:
+
+        * a middle initial or patronymic the registry does not list: "Georgy M. Malenkov", "Henry A.
+          Kissinger", "Georgy Maksimilianovich Malenkov" -> the given name and family name;
+        * initials the registry does not list, either order: "G.M. Malenkov", "Malenkov G.M." -> "G. Malenkov";
+        in both, the person found must agree with every initial written (a recorded patronymic initial that
+        differs refuses the match);
+        * one slip (one letter changed, added, dropped, or two neighbours swapped: "Deng Xioaping") in one
+          word of at least 6 letters, with the same first letter, every other word exactly right, and exactly
+          one registry person at that distance; never a feminine -a/-ova form of a surname.
+        """
+        ws = [w.strip(",;:") for w in words if w.strip(",;:")]
+        if len(ws) < 2 or len(ws) > 5:
+            return _Hit(_NONE)
+        order = ws
+        if not tx.is_initial(ws[0]) and all(tx.is_initial(w) for w in ws[1:]):
+            order = [*ws[1:], ws[0]]  # "Malenkov G.M." -> "G.M. Malenkov"
+        family, given = order[-1], order[:-1]
+        if not tx.is_initial(family) and given:
+            letters = [x for g in given for x in _initial_letters(g)]
+            forms = []
+            if not tx.is_initial(given[0]):
+                if len(given) > 1 and all(tx.is_initial(g) or _PATRONYMIC.search(g) for g in given[1:]):
+                    forms.append(f"{given[0]} {family}")
+            elif len(given) > 1 or len(letters) > 1 or order is not ws:
+                forms.append(f"{letters[0]}. {family}")
+            for form in forms:
+                hit = self._lookup(form, span)
+                if hit.status == _RESOLVED:
+                    entity = self._entities[hit.entity]
+                    if isinstance(entity, Person) and _initials_agree(entity, letters):
+                        return _Hit(_RESOLVED, hit.entity, "initials")
+                    return _Hit(_AMBIGUOUS)
+                if hit.status == _AMBIGUOUS:
+                    return hit
+        return self._one_slip(ws, span)
+
+    def _one_slip(self, ws: list[str], span: tuple[int, int] | None) -> _Hit:
+        query = [tx.strict_key(w) for w in ws]
+        if not all(query):
+            return _Hit(_NONE)
+        index = self._slip_index()
+        found: set[int] = set()
+        for j, token in enumerate(query):
+            if len(token) < 6:
+                continue
+            for variant in {token, *_deletes(token)}:
+                for ent, tokens, pos in index.get((len(query), j, variant), ()):
+                    cand = tokens[pos]
+                    if cand == token or cand[0] != token[0] or _gender_pair(cand, token):
+                        continue
+                    if all(tokens[k] == query[k] for k in range(len(query)) if k != pos) and _one_edit(cand, token):
+                        found.add(ent)
+        if len(found) == 1:
+            return _Hit(_RESOLVED, found.pop(), "typo")
+        return _Hit(_AMBIGUOUS) if found else _Hit(_NONE)
+
+    def _slip_index(self) -> dict[tuple[int, int, str], list[tuple[int, tuple[str, ...], int]]]:
+        """(word count, position, a long word or it minus one letter) -> the undated person forms having it.
+        Built on first use, so loading stays fast."""
+        if self._slips is not None:
+            return self._slips
+        index: dict[tuple[int, int, str], list[tuple[int, tuple[str, ...], int]]] = {}
+        for i, entity in enumerate(self._entities):
+            if not isinstance(entity, Person):
+                continue
+            forms = [entity.name] + [
+                a.name for a in entity.aliases if not (a.start or a.until) and a.kind != "pseudonym"
+            ]
+            if not entity.family_first:
+                family = self._family(entity)
+                given = entity.name[: entity.name.rfind(family)].split()
+                if given and given[0][:1].isalpha() and not tx.is_initial(given[0]):
+                    forms.append(f"{given[0][0]}. {family}")
+                if entity.initials:
+                    forms.append(f"{entity.initials} {family}")
+            for form in forms:
+                tokens = tuple(tx.strict_key(w) for w in form.split())
+                if len(tokens) < 2 or not all(tokens):
+                    continue
+                for pos, token in enumerate(tokens):
+                    if len(token) >= 6:
+                        for variant in {token, *_deletes(token)}:
+                            index.setdefault((len(tokens), pos, variant), []).append((i, tokens, pos))
+        self._slips = index
+        return index
 
     # --- misc -------------------------------------------------------------------------------------------
     def person(self, id: str) -> Person | None:
         return next((p for p in self.persons if p.id == id), None)
+
+
+def _initial_letters(word: str) -> list[str]:
+    """ "G.M." -> ["G", "M"], "Yu.V." -> ["Yu", "V"], "Georgy" -> ["G"], "Maksimilianovich" -> ["M"]."""
+    if tx.is_initial(word):
+        return [x for x in word.replace(" ", "").split(".") if x]
+    return [word[:1].upper()] if word[:1].isalpha() else []
+
+
+def _initials_agree(p: Person, letters: list[str]) -> bool:
+    """Do the initials written fit the person? The first must match the given name; a second must match the
+    recorded patronymic initial, if the registry records one."""
+    if not letters:
+        return True
+    family = p.family or p.name.split()[-1]
+    given = p.name[: p.name.rfind(family)].split()
+    known = _initial_letters(p.initials) if p.initials else [x[:1].upper() for x in given if x[:1].isalpha()]
+    if not known:
+        return False
+    first = tx.strict_key(letters[0])
+    starts = {tx.strict_key(known[0])} | {tx.strict_key(given[0][:1])} if given else {tx.strict_key(known[0])}
+    if not any(k.startswith(first) or first.startswith(k) for k in starts):  # "I.V." and "Joseph" for Stalin
+        return False
+    if len(letters) > 1 and p.initials and len(known) > 1:
+        return tx.strict_key(known[1])[:1] == tx.strict_key(letters[1])[:1]
+    return True
+
+
+def _deletes(token: str) -> set[str]:
+    return {token[:i] + token[i + 1 :] for i in range(len(token))}
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """Exactly one substitution, insertion, deletion or swap of two neighbouring letters apart."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        if len(diff) == 1:
+            return True
+        return len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
+
+
+def _gender_pair(a: str, b: str) -> bool:
+    """Ivanov / Ivanova, Gromyko / Gromyka: a feminine form is another person, not a slip."""
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    if long_ == short + "a":  # Ivanov / Ivanova, Kalinin / Kalinina
+        return True
+    return len(a) == len(b) and a[:-1] == b[:-1] and "a" in (a[-1], b[-1])  # Petrovsky / Petrovska
 
 
 def _edges(text: str) -> str:
@@ -566,7 +730,9 @@ def _split_brackets(s: str) -> tuple[str, list[str], str]:
 
 
 # --- the data file ---------------------------------------------------------------------------------------
-_PERSON_KEYS = frozenset({"id", "name", "family", "initials", "order", "surname-alone", "aliases", "note"})
+_PERSON_KEYS = frozenset(
+    {"id", "name", "family", "initials", "order", "surname-alone", "aliases", "note", "country", "offices", "source"}
+)
 _ORG_KEYS = frozenset({"id", "name", "aliases", "note"})
 _ALIAS_KEYS = frozenset({"name", "kind", "from", "until", "note"})
 
@@ -581,10 +747,56 @@ def _read(path: Path | str | None, default: str) -> tuple[dict[str, Any], str]:
             where = str(path)
     except OSError as error:
         raise RegistryError(f"cannot read registry file: {error}") from None
+    return _parse(data, where)
+
+
+def _parse(data: bytes, where: str) -> tuple[dict[str, Any], str]:
     try:
         return tomllib.loads(data.decode("utf-8")), where
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         raise RegistryError(f"{where}: not valid TOML: {error}") from None
+
+
+def _read_persons(path: Path | str | None) -> list[tuple[dict[str, Any], str]]:
+    """The persons files: one file, every ``*.toml`` in a folder (sorted), or the packaged folder."""
+    if path is None:
+        folder = resources.files("harvester").joinpath("data", "persons")
+        files = sorted((f for f in folder.iterdir() if f.name.endswith(".toml")), key=lambda f: f.name)
+        if not files:
+            raise RegistryError("harvester/data/persons/ holds no *.toml file")
+        return [_parse(f.read_bytes(), f"harvester/data/persons/{f.name}") for f in files]
+    p = Path(path)
+    if p.is_dir():
+        files = sorted(p.glob("*.toml"))
+        if not files:
+            raise RegistryError(f"{p}: no *.toml persons file in this folder")
+        return [_read(f, "") for f in files]
+    return [_read(p, "")]
+
+
+@lru_cache(maxsize=1)
+def _persons_validator() -> Any:
+    import json
+
+    import jsonschema_rs
+
+    schema = json.loads(resources.files("harvester").joinpath("schema", "persons.schema.json").read_text("utf-8"))
+    return jsonschema_rs.validator_for(schema)
+
+
+def _check_schema(doc: dict[str, Any], where: str) -> None:
+    """The schema check, after the loader's own (more specific) messages: anything else malformed."""
+    error = next(iter(_persons_validator().iter_errors(doc)), None)
+    if error is None:
+        return
+    at = list(error.instance_path)
+    if len(at) >= 2 and at[0] == "person" and isinstance(at[1], int):
+        entry = doc["person"][at[1]]
+        pid = entry.get("id") if isinstance(entry, dict) else None
+        who = f"person #{at[1] + 1}" + (f" ({pid})" if isinstance(pid, str) else "")
+        field = "/".join(str(x) for x in at[2:])
+        raise RegistryError(f"{where}: {who}: {field + ': ' if field else ''}{error.message} (persons.schema.json)")
+    raise RegistryError(f"{where}: {error.message} (persons.schema.json)")
 
 
 def _table(doc: dict[str, Any], name: str, where: str) -> list[dict[str, Any]]:
@@ -664,7 +876,17 @@ def _person(entry: dict[str, Any], file: str, i: int) -> Person:
         family_first=order == "family-first",
         surname_alone=alone,
         note=_text(entry, "note", where),
+        country=_text(entry, "country", where),
+        offices=_offices(entry, where),
+        source=_text(entry, "source", where),
     )
+
+
+def _offices(entry: dict[str, Any], where: str) -> tuple[str, ...]:
+    raw = entry.get("offices", [])
+    if not isinstance(raw, list) or not all(isinstance(o, str) and o.strip() for o in raw):
+        raise RegistryError(f"{where}: 'offices' must be a list of non-empty strings")
+    return tuple(o.strip() for o in raw)
 
 
 def _organisation(entry: dict[str, Any], file: str, i: int) -> Organisation:
@@ -702,8 +924,8 @@ def people_and_organisations(
     organisations: list[dict[str, Any]] = []
     seen: set[tuple[str, str, str]] = set()
     for party in (parts if parts is not None else parse_title(title)).parties:
-        r = reg.resolve(party.as_written, date=date)
-        if not r.name:
+        r = _only_people_are_people(reg, reg.resolve(party.as_written, date=date), date)
+        if r is None or not r.name:
             continue
         key = (r.id or "~" + tx.strict_key(r.name), party.role, r.kind)
         if key in seen:
@@ -714,3 +936,40 @@ def people_and_organisations(
     ends = {e["id"] for e in people if e["id"] and e["role"] in ("sender", "recipient")}
     people = [e for e in people if not (e["role"] == "via" and e["id"] in ends)]
     return people, organisations
+
+
+@lru_cache(maxsize=1 << 15)
+def _only_people_are_people(reg: Registry, r: Resolution, date: str | None) -> Resolution | None:
+    """An unresolved party is a person only if it is shaped like a name (tx.party_kind): an office or an
+    organisation goes to ``organisations``, a place too (a place that sends or receives stands for its
+    government), a meeting or topic word ("Meeting", "Talks", "Others") nowhere. A fragment with a name in it
+    gives that name: "Leaders of the Polish Socialist Party E. Osubka-Morawski" -> "E. Osubka-Morawski",
+    "Khrushchev's Comments at Conference ..." -> "Khrushchev", "Regarding Pham Van Dong" -> "Pham Van Dong"."""
+    if r.id is not None:
+        return r
+    kind = tx.party_kind(r.name)
+    if kind == "person":
+        return r if r.kind == "person" else Resolution(r.as_written, r.name, None, "person", None)
+    inner = _name_inside(tx.tidy(r.as_written))
+    if inner and inner != r.as_written:
+        found = reg.resolve(inner, date=date)
+        if (found.id is not None and found.kind == "person") or tx.party_kind(found.name) == "person":
+            return Resolution(r.as_written, found.name, found.id, "person", found.via_alias)
+    if kind == "none":
+        return None
+    return Resolution(r.as_written, r.name, None, "organisation", None)
+
+
+def _name_inside(text: str) -> str:
+    """The personal name inside a fragment: the possessor before "'s", else the name ending it."""
+    possessor = re.match(r"^(.+?)['’]s\s+(\S+)(?:\s+(\S+))?", text)
+    if possessor and any(tx.in_lexicon(w, tx.POSSESSIVE_NOUNS) for w in possessor.groups()[1:] if w):
+        words = possessor.group(1).split()
+        tail = tx.name_tail(words)
+        if tail and tx.is_person_shaped(" ".join(tail)):
+            return " ".join(tail)
+    words = [w for w in text.split() if w]
+    tail = tx.name_tail(words)
+    if tail and len(tail) < len(words) and tx.is_person_shaped(" ".join(tail)):
+        return " ".join(tail)
+    return ""

@@ -118,67 +118,35 @@ def loose_key(text: str) -> str:
 
 
 # --- word lists -------------------------------------------------------------------------------------
-# All lower case; compared against a word with surrounding punctuation and a possessive 's removed.
+# All lower case; compared against a word with surrounding punctuation and a possessive 's removed. The lists
+# live in harvester/data/lexicons.toml (knowledge in data, not code).
 
-HONORIFICS = words(
-    "cde cdes com comrade comrades tov tovarishch mr mrs ms messrs mme madame dr prof professor sir lord lady dear "
-    "citizen his her excellency hon honourable honorable"
-)
-OFFICES = words(
-    """ambassador ambassadors amb envoy envoys chairman chairwoman chairmen premier premiers minister ministers
-    president presidents secretary secretaries counselor counsellor councillor counsel consul consuls
-    charge chargé d'affaires attache attaché adviser advisor advisers advisors representative representatives
-    marshal general generals generalissimo admiral colonel col lt lieutenant major maj commander
-    commissar head chief director leader leaders member members delegate delegates governor governer mayor
-    chancellor pm prince emperor deputy vice official officials emigre émigré journalist correspondent
-    spokesman interpreter translator assistant aide congressman senator captain capt gen adm staffer
-    commander-in-chief secretary-general premier-minister"""
-)
+
+def _load_lexicons() -> dict[str, frozenset[str]]:
+    import tomllib
+    from importlib import resources
+
+    data = tomllib.loads(resources.files("harvester").joinpath("data", "lexicons.toml").read_text("utf-8"))
+    return {key: words(value) for key, value in data.items()}
+
+
+_LEX = _load_lexicons()
+HONORIFICS = _LEX["honorifics"]
+OFFICES = _LEX["offices"]
 # Adjectives and nouns that qualify an office ("Deputy Foreign Minister", "First Secretary").
-QUALIFIERS = words(
-    """acting former first second third fourth senior junior special executive supreme political economic
-    military foreign defense defence national state interior internal external public security trade
-    overseas central provisional international people peoples cultural scientific technical railway agricultural
-    industrial federal imperial royal great grand high highest main prime field chief general permanent
-    plenipotentiary extraordinary resident temporary interim background hand delivered
-    commercial consular naval air diplomatic"""
-)
-NATIONALITIES = words(
-    """soviet russian chinese korean vietnamese mongolian japanese indian indonesian pakistani burmese afghan
-    iranian romanian polish hungarian czechoslovak czech slovak bulgarian albanian yugoslav german
-    cuban american british english french italian brazilian argentine argentinian canadian ukrainian
-    kazakh laotian cambodian thai tibetan uighur uyghur portuguese spanish austrian swedish finnish
-    norwegian danish dutch belgian swiss australian egyptian syrian iraqi turkish israeli ceylonese
-    nepalese filipino malaysian malayan singaporean taiwanese nationalist communist african european
-    asian latin sino manchurian georgian armenian azerbaijani uzbek"""
-)
-ORG_WORDS = words(
-    """ministry ministries committee committees cc presidium politburo embassy embassies government governments
-    council councils party parties department departments office offices bureau bureaus army armies navy
-    delegation delegations society societies association associations academy academies commission
-    commissions secretariat institute institutes agency agencies directorate division divisions mission
-    missions consulate consulates legation legations command headquarters province provinces front league
-    federation congress assembly cabinet comintern cominform cpsu cpc ccp kwp wpk vwp wpv sed pzpr mprp
-    mfa un nato kgb mvd nkvd gru tass xinhua pla kpa cpv vkp vkp(b) leadership staff corps volunteers
-    parliament diet court bank press sciences union republic organization organisation organizations
-    organisations group groups section sections administration service services station
-    intelligence secretariats plenum conference affairs relations friendship goodwill cooperation liaison
-    solidarity"""
-)
-PLACES = words(
-    """china korea north south ussr usa us uk prc dprk drv rok gdr frg mpr urss union soviet mongolia vietnam
-    viet-nam japan india indonesia pakistan burma afghanistan iran romania poland hungary czechoslovakia
-    bulgaria albania yugoslavia germany east west cuba moscow beijing peking peiping pyongyang hanoi
-    saigon seoul taiwan tokyo delhi bucharest warsaw prague budapest berlin sofia tirana belgrade
-    washington london paris geneva xinjiang manchuria tibet ukraine kazakhstan brazil argentina canada
-    america britain france laos cambodia kampuchea thailand italy ulaanbaatar ulan-bator ulanbator
-    shanghai nanjing nanking guangzhou canton shenyang mukden dalian dairen port arthur harbin
-    guangdong guangxi yunnan fujian sichuan hunan hebei shandong jiangsu zhejiang liaoning jilin
-    heilongjiang crimea tajik ssr asia europe africa"""
-)
+QUALIFIERS = _LEX["qualifiers"]
+NATIONALITIES = _LEX["nationalities"]
+ORG_WORDS = _LEX["organisation_words"]
+PLACES = _LEX["places"] | _LEX["places_more"]
+# Head nouns of meetings, events and topics: never a person, never an organisation.
+EVENT_WORDS = _LEX["event_words"]
+# Words of titles that are never part of a personal name.
+COMMON_WORDS = _LEX["common_words"]
+BY_NOT_AUTHOR = _LEX["by_not_author"]
+POSSESSIVE_NOUNS = _LEX["possessive_nouns"]
 # Words that join an office to what it is an office of ("Ambassador to China", "Chairman of the CC").
 CONNECTORS = words("of the to in for at from on a an")
-PARTICLES = words("de da do dos das del della di du van von der den ter bin ibn al el la le y e zu")
+PARTICLES = _LEX["particles"]
 
 STRIP_WORDS = HONORIFICS | OFFICES | QUALIFIERS | NATIONALITIES | ORG_WORDS | PLACES
 # Words that make an unresolved phrase an organisation rather than a person.
@@ -315,11 +283,7 @@ def is_org_like(text: str) -> bool:
     return all(in_lexicon(w, PLACES | NATIONALITIES) for w in head)
 
 
-MARKER_WORDS = words(
-    """excerpt excerpts fragment fragments attachment attachments draft copy summary translation abridged extract
-    extracts continued original final revised unofficial transcript enclosure annex appendix note notes sic
-    illegible handwritten unsigned signed secret urgent"""
-)
+MARKER_WORDS = _LEX["marker_words"]
 
 
 def is_marker(content: str) -> bool:
@@ -331,3 +295,92 @@ def is_marker(content: str) -> bool:
     if not c or c[0].islower() or any(ch.isdigit() for ch in c):
         return True
     return bare(c) in MARKER_WORDS or c.split()[0].lower() in ("including", "incl.")
+
+
+# --- what a party is ----------------------------------------------------------------------------------
+_NOT_NAME = STRIP_WORDS | EVENT_WORDS | COMMON_WORDS
+
+
+@lru_cache(maxsize=1 << 14)
+def is_person_shaped(text: str) -> bool:
+    """Could this be a personal name, with offices or honorifics in front ("Soviet Ambassador Puzanov",
+    "N.M. Taraki", "Adalberto Pereira dos Santos")? 1-8 name words (capitalised, initials, particles), no
+    meeting, topic or common title word, and at least one word that is no office, organisation or place
+    word. "Meeting", "Talks", "Hangzhou", "Foreign Minister", "Regarding Pham Van Dong" are not."""
+    ws = [w for w in tidy(text).split() if w not in ("the", "The")]
+    if not 1 <= len(ws) <= 8 or not all(is_name_word(w) for w in ws):
+        return False
+    caps = [w for w in ws if len(w.strip(_EDGE)) >= 2 and w.strip(_EDGE).isupper()]
+    if (caps and len(caps) < len(ws)) or (len(ws) == 1 and caps):
+        return False  # an acronym ("BCP", "HSWP"), unless the whole title is written in capitals
+    if any(in_lexicon(w, EVENT_WORDS | COMMON_WORDS) for w in ws) or in_lexicon(ws[-1], OFFICES | ORG_WORDS):
+        return False  # a name never ends with an office or organisation word ("Provincial Premiers")
+    return any(not in_lexicon(w, STRIP_WORDS) and bare(w) not in CONNECTORS and not is_initial(w) for w in ws)
+
+
+def head_word(words: list[str]) -> str:
+    """The head noun of a phrase: its last word before the first connector ("Meeting of the Politburo" ->
+    "Meeting", "Delegation of the Soviet Academy" -> "Delegation")."""
+    head = ""
+    for w in words:
+        if bare(w) in CONNECTORS and head:
+            break
+        head = w
+    return head
+
+
+def name_tail(words: list[str]) -> list[str]:
+    """The personal name at the end of a fragment: "Leaders of the Polish Socialist Party E. Osubka-Morawski"
+    -> ["E.", "Osubka-Morawski"], "Regarding Pham Van Dong" -> ["Pham", "Van", "Dong"]; [] if none."""
+    out: list[str] = []
+    for w in reversed(words):
+        if not is_name_word(w) or in_lexicon(w, _NOT_NAME) or bare(w) in CONNECTORS:
+            break
+        out.insert(0, w)
+    if out and all(is_initial(w) for w in out):
+        return []
+    return out
+
+
+@lru_cache(maxsize=1 << 14)
+def party_kind(text: str) -> str:
+    """What an unresolved party written ``text`` is: "person" (a name, possibly behind an office), "office"
+    (an office without a name: "President of Brazil", "1st Secretary of the Soviet Embassy"),
+    "organisation", "place" (only places or nationalities), or "none" (a meeting, topic or fragment with no
+    name in it: "Meeting", "Talks", "Others")."""
+    t = tidy(text)
+    ws = [_possessive_free(w) for w in t.split()]
+    ws = [w for w in ws if w]
+    while ws and bare(ws[0]) in _DETERMINERS:
+        ws = ws[1:]
+    if not ws:
+        return "none"
+    if all(in_lexicon(w, PLACES | NATIONALITIES) or bare(w) in CONNECTORS for w in ws):
+        return "place"
+    if is_person_shaped(" ".join(ws)):
+        return "person"
+    head = head_word(ws)
+    if in_lexicon(head, EVENT_WORDS | COMMON_WORDS) or not any(ch.isupper() for ch in t):
+        return "none"
+    if (
+        starts_with_office(ws)
+        or starts_with_office([w for w in ws if not _ORDINAL.match(w)])
+        or in_lexicon(head, OFFICES)  # "All Provincial Premiers", "East European Party Leaders"
+    ):
+        return "office"
+    if is_org_like(" ".join(ws)) or has_word(" ".join(ws), ORG_MARKERS):
+        return "organisation"
+    if all(in_lexicon(w, STRIP_WORDS) or bare(w) in CONNECTORS for w in ws):
+        return "office" if has_word(" ".join(ws), OFFICES | HONORIFICS) else "organisation"
+    return "none"
+
+
+_DETERMINERS = frozenset({"the", "a", "an", "all", "both", "other", "several", "some", "two", "three", "various"})
+_ORDINAL = re.compile(r"^\d+(?:st|nd|rd|th)$", re.IGNORECASE)
+
+
+def _possessive_free(word: str) -> str:
+    w = word.translate(_PUNCT)
+    if w.endswith("'s"):
+        return w[:-2]
+    return w

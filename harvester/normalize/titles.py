@@ -42,79 +42,132 @@ class TitleParts:
     parties: tuple[Party, ...]
 
 
-# --- document types -------------------------------------------------------------------------------------
-_CONV = r"(?:conversations?|talks?|discussions?|negotiations?)"
+# --- document types: the controlled vocabulary of harvester/data/genres.toml -----------------------------
+@dataclass(frozen=True, slots=True)
+class Genre:
+    type: str  # the canonical doc_type
+    pattern: str  # the regex its phrases compile to
+    conversation: bool  # its parties took part
+    authored: bool  # "<Type> of A" names the author
+    message: bool  # a message that can be conveyed or forwarded
+    head_only: bool  # a common noun: the type only when it heads the title
+
+
+def _phrase_regex(phrase: str, sets: dict[str, list[str]]) -> str:
+    """ "record/records of @art? @conv" -> a regex (see the FORMAT notes of genres.toml)."""
+    tokens = phrase.split()
+    parts = []
+    for i, token in enumerate(tokens):
+        optional = token.endswith("?")
+        alts: list[str] = []
+        for alt in token.rstrip("?").split("/"):
+            alts.extend(sets[alt[1:]] if alt.startswith("@") else [alt])
+        rx = "(?:" + "|".join(re.escape(x).replace(r"\ ", r"\s+") for x in sorted(alts, key=len, reverse=True)) + ")"
+        if optional:
+            parts.append(rf"(?:{rx}\s+)?")
+        else:
+            parts.append(rx + (r"\s+" if i < len(tokens) - 1 else ""))
+    return "".join(parts)
+
+
+def _load_genres() -> tuple[tuple[Genre, ...], dict[str, str | None]]:
+    import tomllib
+    from importlib import resources
+
+    data = tomllib.loads(resources.files("harvester").joinpath("data", "genres.toml").read_text("utf-8"))
+    sets = data.get("sets", {})
+    genres = []
+    for g in data["genre"]:
+        pattern = "|".join(_phrase_regex(ph, sets) for ph in g["phrases"])
+        genres.append(
+            Genre(
+                g["type"],
+                pattern,
+                g.get("conversation", False),
+                g.get("authored", False),
+                g.get("message", False),
+                g.get("head-only", False),
+            )
+        )
+    qualifiers: dict[str, str | None] = {}
+    for q in data.get("qualifier", []):
+        for word in q["words"]:
+            qualifiers[word.lower()] = q.get("label")
+    return tuple(genres), qualifiers
+
+
+GENRES, QUALIFIERS = _load_genres()
+GENRE_TYPES = tuple(g.type for g in GENRES)
 _ART = r"(?:(?:a|an|the)\s+)?"
-# (pattern, canonical type, is a conversation record); the first alternative that matches wins.
-_GENRES: tuple[tuple[str, str, bool], ...] = (
-    (
-        r"(?:ciphered|cipher|cyphered|cypher|coded|code|encoded|encrypted)\s+(?:telegram|telegramme|cable|message)s?",
-        "Ciphered Telegram",
-        False,
-    ),
-    (r"cryptograms?", "Ciphered Telegram", False),
-    (rf"memo(?:randum|randa)?\s+(?:of|on)\s+{_ART}{_CONV}", "Memorandum of Conversation", True),
-    (rf"records?\s+of\s+{_ART}{_CONV}", "Record of Conversation", True),
-    (rf"notes?\s+(?:of|on)\s+{_ART}{_CONV}", "Record of Conversation", True),
-    (rf"records?\s+of\s+{_ART}meetings?", "Record of Meeting", True),
-    (rf"minutes(?:\s+of\s+{_ART}(?:{_CONV}|meetings?|sessions?))?", "Minutes", True),
-    (rf"(?:summary|summaries)\s+of\s+{_ART}{_CONV}", "Summary of Conversation", True),
-    (rf"transcripts?\s+of\s+{_ART}(?:{_CONV}|meetings?)", "Transcript of Conversation", True),
-    (r"(?:telephone\s+)?conversations?", "Conversation", True),
-    (r"journal|diary", "Journal", False),
-    (r"telegrams?|telegrammes?", "Telegram", False),
-    (r"cables?", "Cable", False),
-    (r"letters?", "Letter", False),
-    (r"memo(?:randum|randa|s)?", "Memorandum", False),
-    (r"reports?", "Report", False),
-    (r"notes?", "Note", False),
-    (r"decrees?", "Decree", False),
-    (r"resolutions?", "Resolution", False),
-    (r"directives?", "Directive", False),
-    (r"instructions?", "Instructions", False),
-    (r"protocols?", "Protocol", False),
-    (r"speech(?:es)?", "Speech", False),
-    (r"statements?", "Statement", False),
-    (r"messages?", "Message", False),
-    (r"information", "Information", False),
-    (r"declarations?", "Declaration", False),
-    (r"appeals?", "Appeal", False),
-    (r"communiqu[eé]s?", "Communique", False),
-    (r"summary|summaries", "Summary", False),
-    (r"transcripts?", "Transcript", False),
-)
+_QUALIFIER_RX = "|".join(re.escape(q) for q in sorted(QUALIFIERS, key=len, reverse=True))
 _GENRE_RE = re.compile(
-    r"(?<![\w'\-])(?:" + "|".join(f"(?P<g{i}>{p})" for i, (p, _, _) in enumerate(_GENRES)) + r")(?![\w\-])",
+    r"(?<![\w'\-])(?:" + "|".join(f"(?P<g{i}>{g.pattern})" for i, g in enumerate(GENRES)) + r")(?![\w\-])",
     re.IGNORECASE,
 )
+
+
+def _first_words() -> frozenset[str]:
+    """Every word a type can start with: the genre scan tries the big pattern only where one stands."""
+    import tomllib
+    from importlib import resources
+
+    data = tomllib.loads(resources.files("harvester").joinpath("data", "genres.toml").read_text("utf-8"))
+    sets = data.get("sets", {})
+    out: set[str] = set()
+    for g in data["genre"]:
+        for phrase in g["phrases"]:
+            for alt in phrase.split()[0].rstrip("?").split("/"):
+                out.update(x.split()[0].lower() for x in (sets[alt[1:]] if alt.startswith("@") else [alt]))
+    return frozenset(out)
+
+
+_GENRE_FIRST = _first_words()
+_WORD_START = re.compile(r"(?<![\w'\-])[^\W\d_][\w\-]*")
+
+
+class _Found:
+    """A type found in a title: where it starts (with its qualifiers) and ends, and its doc_type."""
+
+    __slots__ = ("end", "genre", "start", "type")
+
+    def __init__(self, start: int, end: int, genre: Genre, type: str) -> None:
+        self.start, self.end, self.genre, self.type = start, end, genre, type
+
+
+def _found(text: str, match: re.Match[str] | None, floor: int = 0) -> _Found | None:
+    """The match widened over the qualifier words written before it ("Top Secret Draft Telegram")."""
+    if match is None:
+        return None
+    genre = GENRES[int(match.lastgroup[1:])]  # type: ignore[index]
+    start = match.start()
+    if start <= floor or text[start - 1] != " ":
+        return _Found(start, match.end(), genre, genre.type)
+    labels: list[str] = []
+    while start > floor:
+        end = start
+        while end > floor and text[end - 1] == " ":
+            end -= 1
+        if end == start:
+            break
+        begin = text.rfind(" ", floor, end) + 1 or floor
+        word = text[max(begin, floor) : end].lower()
+        if word not in QUALIFIERS:
+            break
+        label = QUALIFIERS[word]
+        if label and label not in labels:
+            labels.insert(0, label)
+        start = max(begin, floor)
+    return _Found(start, match.end(), genre, " ".join([*labels, genre.type]))
+
+
 # Types whose "of A" names the author ("Letter of Governor Sheng to ...", "Declaration of the CC CPSU").
-_AUTHORED = frozenset(
-    {
-        "Ciphered Telegram",
-        "Telegram",
-        "Cable",
-        "Letter",
-        "Memorandum",
-        "Report",
-        "Note",
-        "Decree",
-        "Resolution",
-        "Directive",
-        "Instructions",
-        "Speech",
-        "Statement",
-        "Message",
-        "Information",
-        "Declaration",
-        "Appeal",
-    }
-)
-_GENRE_WORDS = (
-    r"(?:ciphered\s+)?(?:telegrams?|telegrammes?|cables?|letters?|messages?|notes?|memo(?:randum)?s?|reports?"
-    r"|statements?|cryptograms?|replies|reply|answers?|instructions?|directives?|appeals?|speech(?:es)?)"
-)
-_NUMBER = re.compile(r"(?:\bNo\b\.?|\bNr\b\.?|N°|№|#)\s*(\d[\w./\-]*)", re.IGNORECASE)
-_NUMBER_AT = re.compile(r"\s*(?:No\b\.?|Nr\b\.?|N°|№|#)\s*(\d[\w./\-]*)", re.IGNORECASE)
+_AUTHORED = frozenset(g.type for g in GENRES if g.authored)
+_GENRE_WORDS = "(?:" + "|".join(g.pattern for g in GENRES if g.message) + ")"
+# A document number: "No. 340", "No 10456", "Nr. 12", "№ 5", "#149", "No. 059.057", "No. 1234/56", "No. 01/04595",
+# "No. K-123", "Nr. RB/45" (letters then digits).
+_NUMBER_BODY = r"((?:[A-Za-z]{1,4}[-/]?)?\d[\w./\-]*)"
+_NUMBER = re.compile(r"(?:\bNo\b\.?|\bNr\b\.?|\bNum\b\.?|N°|№|#)\s*" + _NUMBER_BODY, re.IGNORECASE)
+_NUMBER_AT = re.compile(r"\s*(?:No\b\.?|Nr\b\.?|Num\b\.?|N°|№|#)\s*" + _NUMBER_BODY, re.IGNORECASE)
 _BARE_NUMBER = re.compile(r"\s+(\d[\d./\-]*)(?![\w])")
 
 # --- slot keywords, topics, forwarded messages -------------------------------------------------------------
@@ -137,17 +190,58 @@ _JOURNAL = re.compile(
 )
 _JOURNAL_END = re.compile(r"[,:]|\s+for\s+(?=the\s+period|\d)", re.IGNORECASE)
 # A quoted subject that is itself a conversation record ("'Minutes of the Conversation between A and B'").
-_CONV_START = re.compile(r"\s*(?:" + "|".join(p for p, _, conv in _GENRES if conv) + r")\b", re.IGNORECASE)
+_CONV_START = re.compile(
+    r"\s*(?:" + "|".join(g.pattern for g in GENRES if g.conversation and not g.head_only) + r")\b", re.IGNORECASE
+)
 _MENTION_CONV = re.compile(
     r"(?<![\w'\-])(?:meetings?|conversations?|talks?|discussions?|negotiations?|interviews?|audience)\s+"
     r"(?:of\s+[^,;]{1,60}?\s+)?(?:with|between)\s+",
     re.IGNORECASE,
 )
+#: Words that count a noun phrase ("Ten Major Relationships", "Three General Principles"): an office word
+#: after one of these is an adjective.
+_COUNT_WORDS = frozenset(
+    {
+        "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "several",
+        "many", "some", "all", "both", "these", "those", "first", "second", "third", "fourth", "fifth",
+    }
+)
 _MENTION_CDE = re.compile(r"(?<![\w'\-])(?:Cdes?\.|Comrades?)\s+")
+_POSSESSED = "|".join(
+    sorted(
+        {
+            "meetings?",
+            "conversations?",
+            "talks",
+            "telegrams?",
+            "messages?",
+            "letters?",
+            "reports?",
+            "cables?",
+            "proposals?",
+            "notes?",
+            "statements?",
+            "remarks",
+            "views",
+            "position",
+            "memorandum",
+        }
+        | set(tx.POSSESSIVE_NOUNS),
+        key=len,
+        reverse=True,
+    )
+)
+# "Zhou Enlai's presentation", "Khrushchev and Bulganin's November-December 1955 trip", "Gorbachev's Briefing"
 _MENTION_POSSESSIVE = re.compile(
-    r"((?:[A-Z][\w.\-]*\s+){0,3}[A-Z][\w.\-]*)['’]s\s+(?:[A-Za-z\-]+\s+)?"
-    r"(?i:meetings?|conversations?|talks|visit|trip|letter|telegram|message|speech|statement|proposal|reply"
-    r"|diary|journal)\b"
+    r"((?:[A-Z][\w.\-]*\s+){0,3}[A-Z][\w.\-]*(?:\s+and\s+(?:[A-Z][\w.\-]*\s+){0,3}[A-Z][\w.\-]*)?)['’]s\s+"
+    r"(?:[\w\-]+\s+){0,2}(?i:" + _POSSESSED + r")\b"
+)
+# An office written in front of a name inside a subject: "Premier Zhou's Schedule", "Vice Premier Deng Xiaoping
+# Discusses ...", "President Sarney".
+_MENTION_OFFICE = re.compile(
+    r"(?<![\w'\-])((?:(?:Vice|Deputy|Prime|First|Foreign|Defen[cs]e|State|Party)[\s-]+)*(?:"
+    + "|".join(sorted((w.capitalize() for w in tx.OFFICES if w.isalpha()), key=len, reverse=True))
+    + r")\.?\s+(?:[A-Z][\w\-]*\.?\s+){0,2}[A-Z][\w\-]+)"
 )
 _CONVO_NOUNS = tx.words(
     """conversation conversations meeting meetings talk talks discussion discussions negotiation negotiations
@@ -175,12 +269,7 @@ _VERBS = tx.words(
 )
 _ARTICLES = tx.words("the a an cde cde. cdes cdes. comrade comrades his her their its")
 _TRAIL = re.compile(r"\s+(?:of|for|at|in|on)\s+(?=\d)|\s+dated\s+", re.IGNORECASE)
-_POSSESSIVE_CUT = re.compile(
-    r"['’]s([\]\)]?)\s+(?=(?:[A-Za-z\-]+\s+){0,2}?(?:meetings?|conversations?|talks|telegrams?|messages?|letters?"
-    r"|reports?|cables?|visit|proposals?|reply|notes?|statements?|speech|diary|journal|remarks|views|position"
-    r"|memorandum)\b)",
-    re.IGNORECASE,
-)
+_POSSESSIVE_CUT = re.compile(r"['’]s([\]\)]?)\s+(?=(?:[A-Za-z\-]+\s+){0,2}?(?:" + _POSSESSED + r")\b)", re.IGNORECASE)
 _NOT_A_PARTY = re.compile(r"^[\W\d_]*$|^(?:and|or|the|a|an|etc)$", re.IGNORECASE)
 _INITIAL_END = re.compile(r"(?:^|[\s.])[A-Z][a-z]?\.$")
 _LEAD = re.compile(r"\s*(?:excerpts?|extracts?|translation|copy)\s+(?:of|from)\s+(?:(?:an?|the)\s+)?", re.IGNORECASE)
@@ -203,6 +292,19 @@ _VIA = re.compile(r"\s*via\s+", re.IGNORECASE)
 _WITH = re.compile(r"(?:with\s+)?", re.IGNORECASE)
 _WORD = re.compile(r"\S+")
 _CLAUSE_MARK = re.compile(r"[,;:]")
+_DASH_CHARS = re.compile(r" -|[–—]")
+_CAPITALISED = re.compile(r"[A-Z][a-z]+")
+_HEAD_AFTER = re.compile(r"\s*(?:(?:the|a|an|his|her|its|their)\s+)?(\S+)", re.IGNORECASE)
+_DASH = re.compile(r"\s+[-–—]\s+|\s*[–—]\s*")
+# Two names joined by a dash before a meeting noun: "Record of Furui-Zhou Enlai Meeting", "Brezhnev – Nixon
+# Talks". An unspaced hyphen counts only when one side has two words (so "Gheorghiu-Dej Meeting" stays whole).
+_NAME_RUN = r"[A-Z][\w.’'\-]*?(?:\s+[A-Z][\w.’'\-]*?){0,2}"
+_PAIR_EVENT = re.compile(
+    r"(?P<head>(?i:records?|minutes|memorand(?:um|a)|summary|summaries|transcripts?|notes?)\s+(?i:of)\s+"
+    r"(?:(?i:the)\s+)?)?(?P<a>" + _NAME_RUN + r")(?P<dash>\s+[-–—]\s+|\s*[–—]\s*|-)(?P<b>" + _NAME_RUN + r")\s+"
+    r"(?P<noun>(?i:meetings?|talks|conversations?|summit|discussions?|negotiations|correspondence))\b"
+)
+_TRAILING_BRACKET = re.compile(r"\s*[(\[]([^()\[\]]*)[)\]]\s*$")
 _MAX_DEPTH = 4
 _FILL = "\x00"
 _OPENERS = {"'": "'’", "‘": "'’", "’": "'’", '"': '"”', "“": '"”', "«": "»"}
@@ -326,6 +428,11 @@ class _Parser:
         match = _WORD_AFTER.match(self.m[pos : pos + 60])
         return match.group(1) if match else ""
 
+    def _head_after(self, pos: int) -> str:
+        """The first word after ``pos`` that is no article ("a Meeting of ..." -> "Meeting")."""
+        match = _HEAD_AFTER.match(self.m, pos)
+        return match.group(1) if match else ""
+
     def word_before(self, pos: int) -> str:
         match = _WORD_BEFORE.search(self.m[max(0, pos - 60) : pos])
         return match.group(1) if match else ""
@@ -339,6 +446,8 @@ class _Parser:
             written, a = written[4:].strip(), a + 4
         if not written or _NOT_A_PARTY.match(written) or not any(ch.isalpha() for ch in written):
             return
+        if _event_headed(written):
+            return  # "the Meeting of the HSWP Politburo", "the Sino-US Ambassadorial Talks": no party
         self.parties.append((a, written, role))
 
     # --- the grammar ---------------------------------------------------------------------------------
@@ -376,21 +485,48 @@ class _Parser:
         if quote:  # From the Diary of X, 'Record of Conversation with Y, 2 November 1966'
             self.unquoted(quote, mention_all=mention_all, depth=depth, conversation_only=False)
         elif ra < rb:
-            self.head(ra, rb, outer=False, mention_all=mention_all)
+            self.head(ra, rb, outer=False, mention_all=mention_all, inner_type=outer)
 
-    def genre(self, a: int, b: int) -> re.Match[str] | None:
+    def genre(self, a: int, b: int) -> _Found | None:
+        """The head type: the first type word before any party keyword. A head-only type (a common noun:
+        "Plan", "Meeting") counts only with nothing before it but its author or parties."""
         lead = _LEAD.match(self.m, a, b)
         start = lead.end() if lead else a
-        for match in _GENRE_RE.finditer(self.m, a, b):
-            if not self.top(match.start()):
+        for word in _WORD_START.finditer(self.m, a, b):
+            if word.group().lower() not in _GENRE_FIRST or not self.top(word.start()):
                 continue
-            before = self.m[start : match.start()] if match.start() >= start else ""
+            raw = _GENRE_RE.match(self.m, word.start(), b)
+            if raw is None:
+                continue
+            match = _found(self.m, raw, start)
+            before = self.m[start : match.start] if match.start >= start else ""
             if any(self.top(k.start() + start) for k in _KW.finditer(before)) or _FILL in before:
                 return None
+            if match.genre.head_only and not self.heads(start, match.start):
+                continue
             return match
         return None
 
-    def head(self, a: int, b: int, *, outer: bool, mention_all: bool) -> None:
+    def heads(self, a: int, b: int) -> bool:
+        """May t[a:b] stand before a head-only type: nothing, an author or parties ("CC CPSU Politburo",
+        "The Chancellor's [Helmut Kohl's]", "Bhabha and Jawaharlal Nehru", "Anatoly Chernyaev,")?"""
+        a, b = self.strip(a, b)
+        if a >= b:
+            return True
+        words = self.t[a:b]
+        if _POSSESSIVE_END.search(words):
+            return True
+        if tx.is_org_like(words) and tx.has_word(words, tx.ORG_MARKERS):
+            return True
+        first = self.commas(a, b)
+        if first:
+            return tx.is_person_shaped(self.t[a : first[0]].strip())
+        return all(tx.is_person_shaped(x.strip()) for x in _AND_SPLIT.split(words) if x.strip())
+
+    def head(self, a: int, b: int, *, outer: bool, mention_all: bool, inner_type: bool = False) -> None:
+        """Parse a title head. ``inner_type``: the rest of "Journal of X, <rest>": a type heading it is the
+        document's type ("..., Record of a Conversation with Kim Il Sung" -> Record of Conversation)."""
+
         def role(r: str) -> str:
             return "mentioned" if mention_all else r
 
@@ -399,9 +535,8 @@ class _Parser:
         kind = None
         r0 = a
         if g is not None:
-            index = next(int(k[1:]) for k, v in g.groupdict().items() if v is not None)
-            kind, conversation = _GENRES[index][1], _GENRES[index][2]
-            r0 = g.end()
+            kind, conversation = g.type, g.genre.conversation
+            r0 = g.end
             # "Resolution and Letter to ...": a second type joined by "and" belongs to the head.
             more = _AND_MORE.match(self.m[r0:b])
             if more:
@@ -413,9 +548,17 @@ class _Parser:
                 if outer and self.doc_number is None:
                     self.doc_number = found.group(1).rstrip(".-/")
                 r0 = found.end()
-            self.prefix(a, g.start(), conversation, role)
+            self.prefix(a, g.start, conversation, role)
+            if inner_type and not self.m[a : g.start].strip():
+                self.doc_type = kind
             if kind == "Journal":
                 conversation = True  # "Tsedenbal's diary on his conversation with X": X took part
+        if g is None:
+            pair = self.pair_event(a, b, role)
+            if pair is not None:
+                kind, conversation, r0 = pair, True, b
+            elif outer:
+                kind = self.quoted_type(a, b, role)
         if outer:
             if self.doc_type is None:
                 self.doc_type = kind
@@ -429,6 +572,48 @@ class _Parser:
         if g is None:
             self.org_then_quote(a, b, role)
 
+    def pair_event(self, a: int, b: int, role) -> str | None:
+        """ "Record of Furui-Zhou Enlai Meeting": the two names take part; the type is the record's."""
+        lead = _LEAD.match(self.m, a, b)
+        match = _PAIR_EVENT.match(self.m, lead.end() if lead else a, b)
+        if not match or _FILL in match.group(0) or not self.top(match.start()):
+            return None
+        ta, tb = match.group("a"), match.group("b")
+        if match.group("dash") == "-" and len(ta.split()) < 2 and len(tb.split()) < 2:
+            return None
+        if not (tx.is_person_shaped(ta) and tx.is_person_shaped(tb)):
+            return None
+        self.emit(match.start("a"), match.end("a"), role("participant"))
+        self.emit(match.start("b"), match.end("b"), role("participant"))
+        phrase = f"{match.group('head') or ''}{match.group('noun')}"
+        text = " ".join(phrase.split())
+        g = _found(text, _GENRE_RE.match(text))
+        return g.type if g else None
+
+    def quoted_type(self, a: int, b: int, role) -> str | None:
+        """No type outside quotes, and the title is "<Org or Translation>, '<Type ...>'": the quoted
+        document's type ("Soviet Translation, 'Statement of the Iran Party ...'"); an authored quote's own
+        parties are read too."""
+        quote = next(((qa, qb) for qa, qb in self.quotes if a <= qa < b), None)
+        if quote is None:
+            return None
+        before = self.m[a : quote[0]].rstrip()
+        after = _TRAILING_BRACKET.sub(lambda m: "" if tx.is_marker(m.group(1)) else m.group(0), self.t[quote[1] : b])
+        if not before.endswith(",") or after.strip(" .,"):
+            return None
+        ia = quote[0] + 1
+        ib = quote[1] - 1 if self.t[quote[1] - 1] in "'\"’”»" else quote[1]
+        sub = _Parser(self.t[ia:ib])
+        g = sub.genre(0, len(sub.t))
+        if g is None or g.start != 0:
+            return None
+        genre = g.genre
+        if genre.authored and not genre.conversation:
+            sub.head(0, len(sub.t), outer=False, mention_all=False)
+            for off, written, r in sub.parties:
+                self.parties.append((ia + off, written, role(r)))
+        return g.type
+
     def number_anywhere(self, a: int, b: int) -> None:
         """A number before the first party keyword ("Memo on Protocol #149 of the Politburo")."""
         limit = b
@@ -439,21 +624,47 @@ class _Parser:
         number = _NUMBER.search(self.m, a, limit)
         if number and self.top(number.start()):
             self.doc_number = number.group(1).rstrip(".-/")
+            return
+        # a number clause later in the title: "Telegram from Bucharest to Beijing, No. 059.057", "(No. 12)"
+        if number is None and not _NUMBER.search(self.m, limit, b):
+            return
+        for number in _NUMBER.finditer(self.m, a, b):
+            before = self.m[a : number.start()].rstrip()
+            if (before.endswith(",") and self.top(number.start())) or (
+                before.endswith("(") and self.depth[number.start()] == 1
+            ):
+                self.doc_number = number.group(1).rstrip(".-/")
+                return
 
     def prefix(self, a: int, b: int, conversation: bool, role) -> None:
         """Words before the type: "VKP(b) CC Decree" and "Tsedenbal's diary" name the author,
         "The Chancellor's [Helmut Kohl's] Conversation" a participant."""
         lead = _LEAD.match(self.m, a, b)
         pa, pb = self.strip(lead.end() if lead else a, b)
-        if pa >= pb or _FILL in self.m[pa:pb] or "," in self.m[pa:pb]:
+        if pa >= pb or _FILL in self.m[pa:pb]:
+            return
+        who = role("participant" if conversation else "sender")
+        commas = self.commas(pa, b)
+        if commas:
+            # "Anatoly Chernyaev, Notes from ...", "Soviet Ambassador Puzanov, Memorandum of Conversation with Y":
+            # a name or an office, then a comma, then the type, is the author.
+            first = self.t[pa : commas[0]].strip()
+            if not self.m[commas[-1] + 1 : b].strip() and (
+                tx.is_person_shaped(first)
+                or tx.starts_with_office(first.split())
+                or (tx.is_org_like(first) and tx.has_word(first, tx.ORG_MARKERS))
+            ):
+                self.emit(pa, commas[0], role("sender"))
             return
         words = self.t[pa:pb]
-        who = role("participant" if conversation else "sender")
         possessive = _POSSESSIVE_END.search(words)
         if possessive:
             self.emit(pa, pb if possessive.group(1) else pb - 2, who)
         elif tx.is_org_like(words) and tx.has_word(words, tx.ORG_MARKERS):
             self.emit(pa, pb, who)
+        elif _AND.search(words) and all(tx.is_person_shaped(x) for x in _AND_SPLIT.split(words) if x.strip()):
+            for sa, sb in self.split_and(pa, pb):  # "Ivanov and Prikhodov Report", "Bhabha and Nehru Correspondence"
+                self.emit(sa, sb, who)
 
     def org_then_quote(self, a: int, b: int, role) -> None:
         """No type: "<Org>, '<title>'" (the organisation is the author)."""
@@ -468,9 +679,12 @@ class _Parser:
         if tx.is_org_like(seg) and tx.has_word(seg, tx.ORG_MARKERS) and not _KW.search(self.m[a:first]):
             self.emit(a, first, role("sender"))
 
-    def keywords(self, a: int, b: int, conversation: bool) -> list[tuple[str, int, int]]:
+    def keywords(
+        self, a: int, b: int, conversation: bool, topics: list[tuple[int, int]] | None = None
+    ) -> list[tuple[str, int, int]]:
         found: list[tuple[str, int, int]] = []
-        topics = self.topic_spans(a, b)
+        if topics is None:
+            topics = self.topic_spans(a, b)
         for k in _KW.finditer(self.m, a, b):
             if not self.top(k.start()) or any(ta <= k.start() < tb for ta, tb in topics):
                 continue
@@ -487,6 +701,10 @@ class _Parser:
                 continue
             if kw == "from" and _GENRE_WORD.match(n0):
                 continue
+            if kw in ("from", "to", "by", "for") and tx.in_lexicon(
+                self._head_after(k.end()) if n0.lower() in _ARTICLES else n0, tx.EVENT_WORDS
+            ):
+                continue  # "Notes from a Meeting of the Politburo", "Delegation to the Conference"
             if kw == "with" and not (conversation or prev in _CONVO_NOUNS):
                 continue
             if (
@@ -499,6 +717,8 @@ class _Parser:
                 )
             ):
                 continue  # "Secretary of State for External Affairs", "Committee for State Security"
+            if kw == "by" and prev in tx.BY_NOT_AUTHOR:
+                kw = "by-host"  # "Dinner hosted by Zhou Enlai", "the delegation led by X": a participant
             found.append((kw, k.start(), k.end()))
             if kw in ("between", "with"):  # they take the rest of the clause
                 break
@@ -520,9 +740,10 @@ class _Parser:
             return
         separated = any(ch in ",:" for ch in self.m[start:a])
         topic_role = role("participant") if kind == "Journal" else "mentioned"
-        for ta, tb in self.topic_spans(a, b):
+        topics = self.topic_spans(a, b)
+        for ta, tb in topics:
             self.mentions(ta, tb, topic_role)
-        kws = self.keywords(a, b, conversation)
+        kws = self.keywords(a, b, conversation, topics)
         kinds = [k for k, _, _ in kws]
         # the text before the first keyword
         pre_end = kws[0][1] if kws else b
@@ -534,7 +755,9 @@ class _Parser:
             first = kinds[0] if kinds else None
             if first == "to" and "from" not in kinds:
                 self.slot(pre_a, pre_b, role("sender"))
-            elif first == "with" or (first is None and conversation and (of_form or separated)):
+            elif first == "with" or (
+                first is None and conversation and (of_form or separated or self.dash_pair(pre_a, pre_b))
+            ):
                 self.slot(pre_a, pre_b, role("participant"))
             elif of_form and kind in _AUTHORED and first in (None, "via", "for"):
                 self.slot(pre_a, pre_b, role("sender"))
@@ -553,7 +776,7 @@ class _Parser:
                 recipients = list(range(before, len(self.parties)))
             elif kw == "via":
                 self.slot(ke, end, role("via"))
-            elif kw in ("between", "with"):
+            elif kw in ("between", "with", "by-host"):
                 self.slot(ke, end, role("participant"))
             elif kw == "for":
                 carrier = self.m[:ks].rstrip().endswith(",")
@@ -626,15 +849,36 @@ class _Parser:
     def items(self, a: int, b: int) -> list[tuple[int, int]]:
         """Split "A, B and C" into items; otherwise choose the one comma segment that names the party."""
         segs = self.segments(a, b)
+        if segs and _DASH_CHARS.search(self.m, segs[0][0], segs[0][1]):
+            pair = self.dash_pair(*segs[0])
+            if pair:  # "Zhivkov – Chernenko, Moscow, 1984"
+                return pair
         for k, (sa, sb) in enumerate(segs):
             seg = self.m[sa:sb]
             if _AND.search(self._top_only(sa, sb)) or _AND_START.match(seg):
                 if all(_item_like(self.t[x:y]) for x, y in segs[: k + 1]) and k <= 8:
                     out = list(segs[:k])
                     out.extend(self.split_and(sa, sb))
+                    if k + 1 < len(segs) and out and tx.is_descriptor(self.t[out[-1][0] : out[-1][1]]):
+                        nxt = self.t[segs[k + 1][0] : segs[k + 1][1]]
+                        if tx.is_person_shaped(nxt) and not tx.is_descriptor(nxt):
+                            out[-1] = segs[k + 1]  # "... and the Soviet Ambassador to China, N. V. Roshchin"
                     return out
                 break
         return self.choose(a, b)
+
+    def dash_pair(self, a: int, b: int) -> list[tuple[int, int]]:
+        """ "Zhivkov – Chernenko", "Brezhnev - Nixon": two names joined by a spaced or long dash."""
+        seg = self.m[a:b]
+        if " -" not in seg and "–" not in seg and "—" not in seg:
+            return []
+        match = _DASH.search(self.m, a, b)
+        if not match:
+            return []
+        left, right = self.strip(a, match.start()), self.strip(match.end(), b)
+        if tx.is_person_shaped(self.t[left[0] : left[1]]) and tx.is_person_shaped(self.t[right[0] : right[1]]):
+            return [left, right]
+        return []
 
     def _top_only(self, a: int, b: int) -> str:
         if self.flat:
@@ -709,7 +953,20 @@ class _Parser:
                 self.item(sa, sb, role)
         for match in _MENTION_POSSESSIVE.finditer(self.t, a, b):
             if _FILL not in self.m[match.start(1) : match.end(1)]:
-                self.emit(match.start(1), match.end(1), "mentioned")
+                for sa, sb in self.split_and(match.start(1), match.end(1)):  # "Khrushchev and Bulganin's trip"
+                    self.emit(sa, sb, "mentioned")
+        offices = any(w.lower() in tx.OFFICES for w in _CAPITALISED.findall(self.t, a, b))
+        for match in _MENTION_OFFICE.finditer(self.t, a, b) if offices else ():
+            before = self.t[a : match.start()].split()
+            if before and (before[-1].isdigit() or before[-1].lower() in _COUNT_WORDS):
+                continue  # "the Ten Major Relationships": a counted noun phrase, not an office and a name
+            end = match.end(1)
+            for word in reversed(self.t[match.start(1) : end].split()):
+                if not (tx.bare(word) in _STOP_WORDS or tx.in_lexicon(word, tx.COMMON_WORDS | tx.EVENT_WORDS)):
+                    break
+                end = self.t.rfind(word, match.start(1), end)
+            if _FILL not in self.m[match.start(1) : end] and tx.is_person_shaped(self.t[match.start(1) : end]):
+                self.emit(match.start(1), end, "mentioned")
         for match in _MENTION_CDE.finditer(self.t, a, b):
             end = match.end()
             for word in _WORD.finditer(self.t[match.end() : b]):
@@ -737,6 +994,12 @@ class _Parser:
             sub.mentions(0, len(sub.t))
         for off, written, r in sub.parties:
             self.parties.append((ia + off, written, r))
+
+
+@lru_cache(maxsize=1 << 14)
+def _event_headed(written: str) -> bool:
+    words = [w for w in written.split() if w.lower() not in ("the", "a", "an")]
+    return bool(words) and tx.in_lexicon(tx.head_word(words), tx.EVENT_WORDS)
 
 
 def _item_like(seg: str) -> bool:
