@@ -460,3 +460,42 @@ def test_reading_a_device_is_refused_at_once(command):
     run = harvester(*command, "/dev/zero", timeout=30)
     assert run.code == 2, run.stdout + run.stderr
     assert "not a regular file" in run.stderr
+
+
+# --- 14. the summary names only files that were written --------------------------------------------------------
+
+def test_the_summary_does_not_name_a_run_file_that_was_never_written(tmp_path):
+    out = tmp_path / "output"
+    (out / "wilson" / "runs" / "r1.jsonl").mkdir(parents=True)  # the run file cannot be written (as root too)
+    with fault_site() as server:
+        run = _tracked(server, out, "--max-pages", "1", "-s", "HARVESTER_RUN_ID=r1")
+    assert run.code == 1, run.stdout + run.stderr
+    summary = run.stdout.strip().splitlines()[-1]
+    assert "r1.jsonl" not in summary, summary
+    assert "could not be written" in summary
+
+
+# --- 19. a multi-byte charset mislabelled UTF-8 -----------------------------------------------------------------
+
+def test_shift_jis_labelled_utf8_is_not_repaired_into_cp1252_garbage(tmp_path):
+    from harvester.devtools.faults import row_html
+    from tests.support.hostile import hostile_site
+
+    title = "日本語東京北京電報会談首相大使外務報記録文中朝鮮"  # Shift-JIS bytes that cp1252 also decodes
+    rows = [row_html(str(800000 + i), f"doc-{i}", "June 1, 1950", f"{title} {i}", "A plain summary.")
+            for i in range(1, 3)]
+    page = (
+        '<!DOCTYPE html><html><head><meta charset="utf-8" /><title>Search | Wilson Center Digital Archive</title>'
+        '</head><body><main id="main"><div class="view view-search"><div class="view-header"><div '
+        'class="search-results-count"><span>1 - 2 of 2</span></div></div><div class="view-content"><table '
+        'class="table"><tbody>' + "".join(rows) + "</tbody></table></div></div></main></body></html>"
+    )
+    body = page.encode("shift_jis")
+    body.decode("cp1252")  # the trap: it "works"
+    with hostile_site() as site:
+        site.routes["/search?search_api_fulltext=sjis"] = (200, {"Content-Type": "text/html; charset=utf-8"}, body)
+        result, out = _hostile_crawl(site, tmp_path, "sjis")
+    log = result.stdout + result.stderr
+    assert "nor provably cp1252" in log
+    garbage = title.encode("shift_jis").decode("cp1252")
+    assert garbage[:6] not in (out.read_text(encoding="utf-8") if out.exists() else "")

@@ -53,7 +53,7 @@ class CharsetMiddleware:
                 body.decode("utf-8")
             except UnicodeDecodeError:
                 try:
-                    body.decode("cp1252")
+                    _as_cp1252(body)
                 except UnicodeDecodeError:
                     logger.warning("%s: no charset declared, not UTF-8 nor cp1252: decoded as %s (a guess)",
                                    response.url, response.encoding)
@@ -66,10 +66,10 @@ class CharsetMiddleware:
                 body.decode("utf-8")
             except UnicodeDecodeError as error:
                 try:
-                    body.decode("cp1252")
+                    _as_cp1252(body)
                 except UnicodeDecodeError:
                     self.crawler.stats.inc_value("harvester/text/undecodable_pages")
-                    logger.warning("%s: labelled UTF-8 but is not (%s), nor cp1252: unreadable characters are "
+                    logger.warning("%s: labelled UTF-8 but is not (%s), nor provably cp1252: unreadable characters are "
                                    "kept as U+FFFD and flagged", response.url, error.reason)
                     return response
                 return self._repaired(response, "cp1252", f"labelled UTF-8 but its bytes are cp1252 (byte "
@@ -88,6 +88,22 @@ class CharsetMiddleware:
         self.crawler.stats.inc_value("harvester/text/charset_repaired")
         logger.warning("%s: %s; decoded as %s", response.url, why, encoding)
         return response.replace(encoding=encoding)
+
+
+_HIGH_RUN = re.compile(rb"[\x80-\xff]{3,}")
+
+
+def _as_cp1252(body: bytes) -> str:
+    """``body`` as cp1252 when it provably is: it decodes, and its non-ASCII bytes stand alone or in pairs, as
+    accents and typographic quotes do in Western text. A multi-byte charset (Shift-JIS, GBK, EUC) read as
+    cp1252 makes runs of them ("“ú–{Œê"): that is not repaired into garbage
+    (:class:`UnicodeDecodeError`)."""
+    text = body.decode("cp1252")
+    high = sum(1 for byte in body if byte >= 0x80)
+    in_runs = sum(len(run) for run in _HIGH_RUN.findall(body))
+    if high and in_runs > high // 5:
+        raise UnicodeDecodeError("cp1252", body, 0, 1, "runs of non-ASCII bytes: a multi-byte charset")
+    return text
 
 
 def _declared_encoding(response: TextResponse) -> str | None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import time
 from typing import Any
 
 from scrapy import signals
@@ -36,6 +37,7 @@ class RunKeeper:
         self._run: Run | None = None
         self.failed_pages: list[dict[str, str]] = []
         self.outcome: Outcome | None = None
+        self._started = time.time()  # a run file older than this is not this run's
         # page -> [summary, records still in the pipelines]; journaled as done when the count reaches 0
         self._pending: dict[int, list[Any]] = {}
         for signal in (signals.item_scraped, signals.item_dropped, signals.item_error):
@@ -116,6 +118,8 @@ class RunKeeper:
             except (OSError, sqlite3.Error, HarvesterError) as error:
                 code = FAILED
                 problems.append(f"could not write the run's files: {error}")
+                written = run.run_path.exists() and run.run_path.stat().st_mtime >= self._started
+                target = str(run.run_path) if written else "the run's files could not be written"
         problems = [redact(problem) for problem in problems]
         self.outcome = Outcome(code, f"{decided.summary} -> {target}", problems)
         for problem in problems:
