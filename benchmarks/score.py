@@ -45,7 +45,7 @@ import argparse
 import json
 import re
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import parsel
@@ -54,6 +54,7 @@ from w3lib.encoding import html_to_unicode
 from harvester.model import PageError
 from harvester.normalize.datefind import strip_dates_and_times
 from harvester.parsing.auto import AutoBlock, extract_blocks
+from harvester.records import build_record, raw_item
 
 __all__ = [
     "PageScore",
@@ -251,6 +252,16 @@ def score_page(
     return len(pairs), len(fps), len(duplicates), ignored, len(predicted), misses, fps
 
 
+def record_dates(blocks: list[AutoBlock]) -> list[AutoBlock]:
+    """The blocks with the date their records get (``harvester parse --auto``): what a user sees."""
+    out = []
+    for b in blocks:
+        record = build_record(raw_item(b.to_raw_block(), source="score", listing_url=None, page=None,
+                                       titles="none"), crawled_at=None)  # fmt: skip
+        out.append(replace(b, date_iso=record["date"], date_precision=record["date_precision"]))
+    return out
+
+
 def read_page(path: Path) -> parsel.Selector:
     _encoding, text = html_to_unicode(None, path.read_bytes())
     return parsel.Selector(text=text, type="html")
@@ -274,7 +285,7 @@ def score(annotations_path: str | Path = DEFAULT_ANNOTATIONS, pages_dir: str | P
         expected: list[Record] = [(r["date"], r.get("title")) for r in page["records"]]
         error = None
         try:
-            blocks = extract_blocks(read_page(Path(pages_dir) / page["file"]), page.get("url")).blocks
+            blocks = record_dates(extract_blocks(read_page(Path(pages_dir) / page["file"]), page.get("url")).blocks)
         except PageError as exc:
             blocks, error = [], f"{type(exc).__name__}: {exc}"
         tp, fp, dup, ign, npred, misses, fps = score_page(expected, blocks, page.get("cap"))

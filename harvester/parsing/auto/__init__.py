@@ -50,6 +50,8 @@ Nothing here is tuned to one site: the same rules run on every page.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import parsel
 
 from harvester.model import ChallengePageError, NotAListingError
@@ -141,9 +143,12 @@ def extract_blocks(
                 dropped += 1
                 continue
             title, url = ex.title_and_url(info, b.el, labels)
-            iso = precision = date_text = year_source = None
+            links = ex.other_links(info, url)
+            iso = precision = date_text = year_source = year_from = None
             if date is not None:
-                date_text, year, month, day, year_source = date
+                date_text, year, month, day, year_from = date
+                year_source = None if year_from is None else "text" if year_from == "text" else "context"
+                year_from = None if year_from == "text" else year_from
                 if year is not None:  # read at the precision shown; nothing filled in
                     if month is None:
                         shown = str(year)
@@ -153,12 +158,10 @@ def extract_blocks(
                     iso, precision = normalized.iso, normalized.precision
             summary = _remaining(info.text, title, date_text)
             path = _css_path(ex.doc, b.el) + (" ::line" if g.kind == "br-lines" else "")
-            records.append((b.start, AutoBlock(0, url, title, date_text, summary, iso, precision, year_source, path)))
+            block = AutoBlock(0, url, title, date_text, summary, iso, precision, year_source, path, year_from, links)
+            records.append((b.start, block))
     records.sort(key=lambda r: r[0])
-    blocks = [
-        AutoBlock(n, b.url, b.title, b.date_text, b.summary, b.date_iso, b.date_precision, b.year_source, b.path)
-        for n, (_start, b) in enumerate(records, start=1)
-    ]
+    blocks = [replace(b, position=n) for n, (_start, b) in enumerate(records, start=1)]
     if not blocks:
         raise NotAListingError("repeated blocks found, but none shows a date")
     summaries = [_summary(ex, g) for g in chosen]

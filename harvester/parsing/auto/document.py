@@ -7,8 +7,8 @@ from functools import lru_cache
 
 from harvester.normalize.datefind import (
     DateMatch,
-    find_dates,
 )
+from harvester.parsing.auto.dates import find_page_dates
 from harvester.parsing.auto.vocabulary import (
     _BLOCK_TAGS,
     _BOILER_TAGS,
@@ -173,7 +173,7 @@ def _css_step(el) -> str:
 
 @lru_cache(maxsize=65536)
 def _dates_in(text: str) -> tuple[DateMatch, ...]:
-    return tuple(find_dates(text))
+    return find_page_dates(text)
 
 
 def _lca(doc: _Doc, idxs: list[int]) -> int:

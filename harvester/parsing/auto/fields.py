@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left
 from dataclasses import dataclass
 from urllib.parse import urljoin
 
 import parsel
+from w3lib.url import safe_url_string
 
 from harvester.model import NotAListingError
 from harvester.normalize.datefind import (
@@ -16,6 +18,7 @@ from harvester.normalize.datefind import (
     month_number,
     strip_dates_and_times,
 )
+from harvester.parsing.auto.dates import is_ambiguous, numeric_evidence, page_order, reorder
 from harvester.parsing.auto.document import _class_words, _dates_in, _Doc
 from harvester.parsing.auto.vocabulary import (
     _DOC_WORDS,
@@ -77,8 +80,13 @@ class _Extractor:
         self._line_first = [ln.seg_offsets[0][1] for ln in self._page_lines]
         self._line_last = [ln.seg_offsets[-1][1] for ln in self._page_lines]
         self._info_cache: dict[tuple[int, int], _Info] = {}
-        self._markers: list[tuple[int, int, int]] = []  # (segment, offset, year)
+        self._markers: list[tuple[int, int, int, str]] = []  # (segment, offset, year, where)
         self._build_markers()
+        self.order = page_order(
+            [e for ln in self._page_lines for d in _dates_in(ln.text) if (e := numeric_evidence(d))],
+            root.get("lang") if hasattr(root, "get") else None,
+        )
+        self._page_year = _page_year(selector, base_url)
         self._header_cache: dict[int, list[str] | None] = {}
         self.date_positions = sorted(_all_date_segments(self))
 
@@ -127,19 +135,43 @@ class _Extractor:
             dates = _dates_in(text)
             for d in dates:
                 if d.year is not None:
-                    self._markers.append((line.seg_at(d.start), d.start, d.year))
+                    seg = line.seg_at(d.start)
+                    self._markers.append((seg, d.start, d.year, self._marker_kind(seg)))
             compact = " ".join(text.split())
             if len(compact) <= 60 and "©" not in compact and "copyright" not in compact.lower():
                 rest = strip_dates_and_times(text) if dates else text
                 years = find_years(rest)
                 if len(set(years)) == 1:
-                    pos = text.find(str(years[0]))
-                    self._markers.append((line.seg_at(max(pos, 0)), max(pos, 0), years[0]))
+                    pos = max(text.find(str(years[0])), 0)
+                    seg = line.seg_at(pos)
+                    self._markers.append((seg, pos, years[0], self._marker_kind(seg)))
         self._markers.sort()
 
-    def context_year(self, seg: int, offset: int) -> int | None:
-        pos = bisect_left(self._markers, (seg, offset, -1))
-        return self._markers[pos - 1][2] if pos > 0 else None
+    def _marker_kind(self, seg: int) -> str:
+        """Where a year marker stands: "heading" (a heading, caption, table header, legend, term) or
+        "preceding-text" (any other text above)."""
+        doc = self.doc
+        if doc.seg_head[seg] >= 0:
+            return "heading"
+        idx = doc.seg_owner[seg]
+        for _ in range(4):
+            if idx < 0:
+                break
+            el = doc.els[idx]
+            if el.tag in _HEADING_LIKE or any(w in _TITLE_WORDS for w in _class_words(el.get("class") or "")):
+                return "heading"
+            idx = doc.parent[idx]
+        return "preceding-text"
+
+    def context_year(self, seg: int, offset: int, block_start: int = -1) -> tuple[int, str] | None:
+        """The year a yearless date at (seg, offset) takes from the page, and where it came from: the
+        nearest year shown before it ("block" when inside the same block, else the marker's kind), else
+        the page's selected option, title or URL; None when the page gives none."""
+        pos = bisect_left(self._markers, (seg, offset, -1, ""))
+        if pos > 0:
+            mseg, _off, year, kind = self._markers[pos - 1]
+            return year, ("block" if block_start >= 0 and mseg >= block_start else kind)
+        return self._page_year
 
     # -- blocks -------------------------------------------------------------------------------
 
@@ -154,6 +186,7 @@ class _Extractor:
         for n, line in enumerate(lines):
             previous: _Date | None = None
             for m in _dates_in(line.text):
+                m = reorder(m, self.order)
                 before = line.text[max(0, m.start - 40) : m.start]
                 meta = bool(_META_LABEL.search(before)) or (
                     previous is not None
@@ -183,21 +216,25 @@ class _Extractor:
         return info
 
     def primary_date(self, info: _Info) -> tuple[str, int | None, int | None, int | None, str | None] | None:
-        """(date text, year, month, day, year source) of the block's date, or None.
+        """(date text, year, month, day, where the year came from) of the block's date, or None.
 
+        Where: "text" (the date shows it) or the context the year was taken from (`context_year`).
         The year is None (and so is its source) for a date shown without a year when the page
-        shows no year before it: the date text is kept, the ISO date stays unknown.
+        gives no year: the date text is kept, the ISO date stays unknown. So is a numeric date with a
+        two-digit year whose day/month order the page does not settle ("04-03-24").
         """
         candidates = [d for d in info.dates if not d.meta] or info.dates
         resolved = []
         for d in candidates:
             m = d.match
             if m.year is not None:
+                if is_ambiguous(m, self.order) and _two_digit_year(m.text):
+                    continue
                 resolved.append((" ".join(m.text.split()), m.year, m.month, m.day, "text"))
                 continue
-            year = self.context_year(d.seg, d.offset)
-            if year is not None:
-                resolved.append((" ".join(m.text.split()), year, m.month, m.day, "context"))
+            found = self.context_year(d.seg, d.offset, info.start)
+            if found is not None:
+                resolved.append((" ".join(m.text.split()), found[0], m.month, m.day, found[1]))
         if resolved:
             first = resolved[0]
             if first[3] is None:  # month only: a later date of the same month shows the day
@@ -212,10 +249,10 @@ class _Extractor:
             mm = _MONTH_ONLY.fullmatch(info.text.strip())
             if mm:
                 line = info.lines[0]
-                year = self.context_year(line.seg_offsets[0][1], 0)
+                found = self.context_year(line.seg_offsets[0][1], 0)
                 number = month_number(mm.group("mon"))
-                if year is not None and number is not None:
-                    return mm.group("mon"), year, number, None, "context"
+                if found is not None and number is not None:
+                    return mm.group("mon"), found[0], number, None, found[1]
         if not info.dates and len(info.lines) > 1:
             # a line that is only a year ("1948", a date cell) in a block that also shows other text
             for line in info.lines:
@@ -365,8 +402,25 @@ class _Extractor:
         if url_el >= 0:
             href = (doc.els[url_el].get("href") or "").strip()
             if href and not href.lower().startswith(("javascript:", "mailto:", "tel:", "#")):
-                url = urljoin(self.base_url, href) if self.base_url else href
+                url = _absolute(self.base_url, href)
         return title, url
+
+    def other_links(self, info: _Info, url: str | None) -> tuple[tuple[str, str | None], ...]:
+        """The block's links besides its own url, once each: (absolute url, label)."""
+        out: list[tuple[str, str | None]] = []
+        seen = {url}
+        for lk in info.links:
+            href = (self.doc.els[lk].get("href") or "").strip()
+            if not href or href.lower().startswith(("javascript:", "mailto:", "tel:", "#")):
+                continue
+            absolute = _absolute(self.base_url, href)
+            if absolute in seen:
+                continue
+            seen.add(absolute)
+            el = self.doc.els[lk]
+            label = self._element_text(lk) or (el.get("title") or el.get("aria-label") or "").strip() or None
+            out.append((absolute, label))
+        return tuple(out)
 
     def _element_text(self, idx: int) -> str:
         doc = self.doc
@@ -383,6 +437,34 @@ class _Extractor:
             if cls and any(w in _TITLE_WORDS for w in _class_words(cls)):
                 return i
         return None
+
+
+_HEADING_LIKE = frozenset({"caption", "th", "thead", "legend", "dt", "summary", "label"})
+_TWO_DIGIT_YEAR = re.compile(r"\D\d{2}$")
+_URL_YEAR = re.compile(r"(?<![\d])(19[5-9]\d|20[0-4]\d)(?![\d])")
+
+
+def _absolute(base_url: str | None, href: str) -> str:
+    """The link as a URL: joined to the base URL, spaces and other unsafe characters percent-encoded."""
+    return safe_url_string(urljoin(base_url, href) if base_url else href)
+
+
+def _two_digit_year(text: str) -> bool:
+    return bool(_TWO_DIGIT_YEAR.search(text.strip()))
+
+
+def _page_year(selector: parsel.Selector, base_url: str | None) -> tuple[int, str] | None:
+    """A year the page as a whole is about: the selected option of a select box showing one year, the
+    page title naming one year, or the URL naming one."""
+    for source, texts in (
+        ("select", selector.xpath("//select/option[@selected]/text()").getall()),
+        ("page-title", selector.xpath("//title/text()").getall()),
+        ("url", [base_url or ""]),
+    ):
+        years = {int(y) for text in texts for y in _URL_YEAR.findall(text)}
+        if len(years) == 1:
+            return years.pop(), source
+    return None
 
 
 def _has_words(text: str) -> bool:

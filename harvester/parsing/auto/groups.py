@@ -191,7 +191,9 @@ def _score(ex: _Extractor, group: _Group, date_pos: list[int]) -> None:
     f_prose = 1.0 - 0.8 * prose
     penalty = f_multi * f_boiler * f_len * f_uniq * f_prose
     group.penalty = penalty
-    if len(dated) >= 2:
+    # siblings of one tag but different classes are a listing only when more than two of them show dates
+    # (an article's header date and an issue box beside it are not)
+    if len(dated) >= 2 and not (group.key[0] == "elements-tag" and len(dated) < 3):
         group.score = len(dated) * share**0.7 * penalty * f_link
     elif n >= 5 and link_share >= 0.8 and avg_len < 200:
         group.score = 0.2 * n * link_share * penalty  # an undated list of links

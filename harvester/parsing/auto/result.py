@@ -20,9 +20,18 @@ class AutoBlock:
     date_precision: str | None  # "day" | "month" | None
     year_source: str | None = None  # "text" | "context" (year taken from a heading above) | None
     path: str = ""  # CSS-like path of the block element ("... > p ::line" for <br>-lines)
+    #: where the year came from when date_text shows none: "block" (another part of the same block),
+    #: "heading", "preceding-text", "select", "page-title", "url"; None when the text shows it (or no year)
+    year_from: str | None = None
+    links: tuple[tuple[str, str | None], ...] = ()  # the block's other links: (url, label)
 
     def to_raw_block(self) -> RawBlock:
-        return RawBlock(self.position, self.url, self.date_text, self.title, self.summary)
+        """The block for the record builder: its date as auto mode read it travels along (`date_iso`,
+        `date_year_from`) so that a year from the page's context reaches the record."""
+        return RawBlock(
+            self.position, self.url, self.date_text, self.title, self.summary,
+            date_iso=self.date_iso, date_year_from=self.year_from, links=self.links,
+        )  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
