@@ -72,11 +72,14 @@ from harvester.parsing.auto.groups import (
 )
 from harvester.parsing.auto.result import AutoBlock, AutoResult, GroupSummary
 from harvester.parsing.auto.vocabulary import _CHALLENGE_TITLES
+from harvester.parsing.detect import raise_if_wilson_document
 
 __all__ = ["AutoBlock", "AutoResult", "GroupSummary", "extract_blocks"]
 
 #: Below this confidence the page is not taken for a listing (see `extract_blocks`).
 MIN_CONFIDENCE = 0.1
+#: The confidence of a page read by the signature of the listing's earlier pages (`extract_blocks` expect).
+EXPECTED_CONFIDENCE = 0.5
 
 
 def _check_challenge(selector: parsel.Selector) -> None:
@@ -95,6 +98,7 @@ def extract_blocks(
     keep_undated: bool = False,
     allow_undated: bool = False,
     min_confidence: float = MIN_CONFIDENCE,
+    expect: tuple[str, str] | None = None,
 ) -> AutoResult:
     """Find the result blocks of a listing page; raise NotAListingError if there are none.
 
@@ -104,13 +108,50 @@ def extract_blocks(
     dated listing they are notes such as "No meeting in August" or year headings).
     A best group whose confidence is below `min_confidence` is not taken for a listing either.
     Raises ChallengePageError for a bot-protection page.
+
+    `expect` is the (container path, block signature) of the listing's earlier pages (a crawl): a page
+    that is no listing on its own - the short last page, one result - is read when a group of exactly that
+    signature shows a date (confidence `EXPECTED_CONFIDENCE`).
     """
+    if (selector.type != "html" and selector.type != "xml") or not hasattr(selector.root, "iter"):
+        raise NotAListingError(f"a {selector.type.upper()} document, not an HTML page")
     _check_challenge(selector)
+    raise_if_wilson_document(selector)
     ex = _Extractor(selector, base_url)
-    groups = _candidates(ex)
+    candidates = _candidates(ex)
     date_pos = ex.date_positions
-    for g in groups:
+    for g in candidates:
         _score(ex, g, date_pos)
+    try:
+        return _extract(ex, candidates, keep_undated, allow_undated, min_confidence)
+    except NotAListingError:
+        if expect is None:
+            raise
+        found = _expected(ex, candidates, expect, keep_undated)
+        if found is None:
+            raise
+        return found
+
+
+def _expected(ex: _Extractor, candidates: list, expect: tuple[str, str], keep_undated: bool) -> AutoResult | None:
+    """The group of the earlier pages' signature, read on its own (a short last page)."""
+    for g in candidates:
+        summary = _summary(ex, g)
+        if (summary.container, summary.block) != expect:
+            continue
+        if not any(ex.primary_date(ex.info(b.start, b.end)) is not None for b in g.blocks):
+            continue
+        g.dated = 2  # undated blocks of it are notes, as on the full pages
+        blocks, dropped = _read_blocks(ex, [g], keep_undated)
+        if blocks:
+            return AutoResult(blocks, EXPECTED_CONFIDENCE, summary.container, summary.block, g.kind,
+                              [summary], dropped)  # fmt: skip
+    return None
+
+
+def _extract(ex: _Extractor, candidates: list, keep_undated: bool, allow_undated: bool,
+             min_confidence: float) -> AutoResult:  # fmt: skip
+    groups = candidates
     groups = sorted((g for g in groups if g.score > 0 and (g.dated >= 2 or allow_undated)), key=lambda g: -g.score)
     if not groups:
         raise NotAListingError("no repeated blocks showing dates" + (" or links" if allow_undated else ""))
@@ -132,36 +173,7 @@ def extract_blocks(
         chosen.append(g)
         taken.extend((b.start, b.end) for b in g.blocks)
 
-    records: list[tuple[int, AutoBlock]] = []
-    dropped = 0
-    for g in chosen:
-        labels = _repeated_links(ex, g)
-        for b in g.blocks:
-            info = ex.info(b.start, b.end)
-            date = ex.primary_date(info)
-            if date is None and not keep_undated and g.dated >= 2:
-                dropped += 1
-                continue
-            title, url = ex.title_and_url(info, b.el, labels)
-            links = ex.other_links(info, url)
-            iso = precision = date_text = year_source = year_from = None
-            if date is not None:
-                date_text, year, month, day, year_from = date
-                year_source = None if year_from is None else "text" if year_from == "text" else "context"
-                year_from = None if year_from == "text" else year_from
-                if year is not None:  # read at the precision shown; nothing filled in
-                    if month is None:
-                        shown = str(year)
-                    else:
-                        shown = f"{MONTH_NAMES[month - 1]} {day}, {year}" if day else f"{MONTH_NAMES[month - 1]} {year}"
-                    normalized = normalize_date(shown)
-                    iso, precision = normalized.iso, normalized.precision
-            summary = _remaining(info.text, title, date_text)
-            path = _css_path(ex.doc, b.el) + (" ::line" if g.kind == "br-lines" else "")
-            block = AutoBlock(0, url, title, date_text, summary, iso, precision, year_source, path, year_from, links)
-            records.append((b.start, block))
-    records.sort(key=lambda r: r[0])
-    blocks = [replace(b, position=n) for n, (_start, b) in enumerate(records, start=1)]
+    blocks, dropped = _read_blocks(ex, chosen, keep_undated)
     if not blocks:
         raise NotAListingError("repeated blocks found, but none shows a date")
     summaries = [_summary(ex, g) for g in chosen]
@@ -188,3 +200,54 @@ def extract_blocks(
         groups=summaries,
         dropped_undated=dropped,
     )
+
+
+def _read_blocks(ex: _Extractor, chosen: list, keep_undated: bool) -> tuple[list[AutoBlock], int]:
+    """The records of the chosen groups, in page order, and how many undated blocks were left out."""
+    records: list[tuple[int, AutoBlock]] = []
+    dropped = 0
+    for g in chosen:
+        labels = _repeated_links(ex, g)
+        infos = [ex.info(b.start, b.end) for b in g.blocks]
+        dated = [i for i in infos if ex.primary_date(i) is not None]
+        linked = bool(dated) and sum(1 for i in dated if i.links) == len(dated) and len(dated) >= 0.8 * len(infos)
+        for b in g.blocks:
+            info = ex.info(b.start, b.end)
+            date = ex.primary_date(info)
+            if date is None and not keep_undated and g.dated >= 2 and not _like_the_dated(ex, info, b.el, linked):
+                dropped += 1
+                continue
+            title, url = ex.title_and_url(info, b.el, labels)
+            links = ex.other_links(info, url)
+            iso = precision = date_text = year_source = year_from = None
+            if date is not None:
+                date_text, year, month, day, year_from = date
+                year_source = None if year_from is None else "text" if year_from == "text" else "context"
+                year_from = None if year_from == "text" else year_from
+                if year is not None:  # read at the precision shown; nothing filled in
+                    if month is None:
+                        shown = str(year)
+                    else:
+                        shown = f"{MONTH_NAMES[month - 1]} {day}, {year}" if day else f"{MONTH_NAMES[month - 1]} {year}"
+                    normalized = normalize_date(shown)
+                    iso, precision = normalized.iso, normalized.precision
+            summary = _remaining(info.text, title, date_text)
+            path = _css_path(ex.doc, b.el) + (" ::line" if g.kind == "br-lines" else "")
+            block = AutoBlock(0, url, title, date_text, summary, iso, precision, year_source, path, year_from, links)
+            records.append((b.start, block))
+    records.sort(key=lambda r: r[0])
+    blocks = [replace(b, position=n) for n, (_start, b) in enumerate(records, start=1)]
+    return blocks, dropped
+
+
+def _like_the_dated(ex: _Extractor, info, el: int, linked: bool) -> bool:
+    """An undated block that is a result all the same: in a group whose dated blocks all link to their
+    result (and are most of it), an undated block with a titled link of its own (a document whose date is
+    unknown). Notes ("No meeting in August") and year headings link nowhere."""
+    if not linked or not info.links:
+        return False
+    node = ex.doc.els[el]
+    if node.tag == "tr" and (node.getparent().tag == "thead" or any(c.tag == "th" for c in node)):
+        return False  # a table's header row
+    title, url = ex.title_and_url(info, el)
+    return url is not None and title is not None and len(info.text) > 20
