@@ -23,6 +23,7 @@ from harvester.parsing.auto.document import _class_words, _dates_in, _Doc
 from harvester.parsing.auto.vocabulary import (
     _DOC_WORDS,
     _EDGE_JUNK,
+    _EMAIL,
     _GENERIC,
     _LEADING_CONNECTOR,
     _LETTER,
@@ -30,8 +31,11 @@ from harvester.parsing.auto.vocabulary import (
     _MONTH_ONLY,
     _NAME_HEADER,
     _NOT_NAME_HEADER,
+    _ROOM,
+    _STATUS,
     _STRONG,
     _TITLE_WORDS,
+    _WEAK_NAME_HEADER,
     _WORD,
     _YEAR_ONLY,
     _ZERO_WIDTH,
@@ -225,18 +229,29 @@ class _Extractor:
         """
         candidates = [d for d in info.dates if not d.meta] or info.dates
         resolved = []
+
+        def line_of(d: _Date) -> str:
+            return " ".join(info.lines[d.line].text.split())
+
         for d in candidates:
             m = d.match
             if m.year is not None:
                 if is_ambiguous(m, self.order) and _two_digit_year(m.text):
                     continue
-                resolved.append((" ".join(m.text.split()), m.year, m.month, m.day, "text"))
+                resolved.append((" ".join(m.text.split()), m.year, m.month, m.day, "text", line_of(d)))
                 continue
             found = self.context_year(d.seg, d.offset, info.start)
             if found is not None:
-                resolved.append((" ".join(m.text.split()), found[0], m.month, m.day, found[1]))
+                resolved.append((" ".join(m.text.split()), found[0], m.month, m.day, found[1], line_of(d)))
         if resolved:
             first = resolved[0]
+            # a date inside a longer line (a title "... Report 29 October 2019", a file name) gives way to
+            # one that stands in a line of its own (the Date column)
+            alone = [r for r in resolved if len(r[0]) + 12 >= len(r[-1])]
+            if alone and first not in alone and (alone[0][3] is not None or first[3] is None):
+                first = alone[0]
+            resolved = [r[:5] for r in resolved]
+            first = first[:5]
             if first[3] is None:  # month only: a later date of the same month shows the day
                 finer = next((r for r in resolved[1:] if r[1:3] == first[1:3] and r[3] is not None), None)
                 if finer is not None:
@@ -324,6 +339,11 @@ class _Extractor:
             (i for i, n in enumerate(names) if _NAME_HEADER.search(n) and not _NOT_NAME_HEADER.search(n)), None
         )
         if column is None:
+            column = next(
+                (i for i, n in enumerate(names) if _WEAK_NAME_HEADER.search(n) and not _NOT_NAME_HEADER.search(n)),
+                None,
+            )
+        if column is None:
             return None
         cells = [c for c in el if isinstance(c.tag, str) and c.tag in ("td", "th")]
         if column >= len(cells) or cells[column] not in self.doc.index:
@@ -365,7 +385,7 @@ class _Extractor:
         if title is None:
             for _first, text in self._text_of(info, lambda i: doc.seg_link[i] if doc.seg_link[i] >= 0 else None):
                 if _is_title_text(text) and text.casefold() not in labels:
-                    title = text
+                    title = _untruncated(text, doc.els[doc.seg_link[_first]].get("title"))
                     title_link = doc.seg_link[_first]
                     break
         if title is None:
@@ -390,6 +410,8 @@ class _Extractor:
                     if _is_title_text(link_text) or link_text == " ".join(title.split()):
                         title_link = link
                     break
+        if title is not None and title_link >= 0:
+            title = _untruncated(title, doc.els[title_link].get("title"))
         url_el = title_link
         if url_el < 0:
             usable = [
@@ -479,7 +501,27 @@ def _is_title_text(text: str) -> bool:
     words = [w.lower() for w in _WORD.findall(strip_dates_and_times(text))]
     if not any(_LETTER.search(w) for w in words):
         return False
-    return not all(w in _GENERIC for w in words) and not (len(words) <= 2 and text.lower().endswith(".pdf"))
+    if _EMAIL.search(text) or _STATUS.fullmatch(text.strip()) or _ROOM.fullmatch(text.strip()):
+        return False  # an e-mail address, a status line ("Cancelled"), a room ("Room 201"): not a name
+    if not _LETTER.search(_SIZE.sub(" ", text)):
+        return False
+    named = [w.lower() for w in _WORD.findall(strip_dates_and_times(_SIZE.sub(" ", text)))]  # "Download 480 kb"
+    short_pdf = len(words) <= 2 and text.lower().endswith(".pdf")
+    return bool(named) and not all(w in _GENERIC for w in named) and not short_pdf
+
+
+_TRUNCATED = re.compile(r"(?:\.\.\.|…)")
+_SIZE = re.compile(r"\b\d+(?:[.,]\d+)?\s*(?:kb|mb|gb|bytes|ko|mo)\b", re.I)
+
+
+def _untruncated(text: str, title_attr: str | None) -> str:
+    """A link text cut short ("Taiwan Aviation Master Activit...") is the link's full title attribute when
+    that begins with the shown part."""
+    if not title_attr or not _TRUNCATED.search(text):
+        return text
+    shown = _TRUNCATED.split(text, maxsplit=1)[0].strip()
+    full = " ".join(title_attr.split())
+    return full if len(shown) >= 8 and full.startswith(shown) and len(full) > len(shown) else text
 
 
 def _residual(text: str) -> str | None:

@@ -9,7 +9,7 @@ from harvester.normalize.datefind import (
     strip_dates_and_times,
 )
 from harvester.parsing.auto.document import _css_path, _Doc, _lca, _sig_text
-from harvester.parsing.auto.fields import _Extractor, _Info, _is_title_text
+from harvester.parsing.auto.fields import _Extractor, _has_words, _Info, _is_title_text
 from harvester.parsing.auto.result import GroupSummary
 from harvester.parsing.auto.vocabulary import _HEADINGS
 
@@ -241,6 +241,24 @@ def _compatible(a: tuple, b: tuple) -> bool:
     return all(x is None or y is None or x == y for x, y in zip(a, b, strict=True))
 
 
+def _rows_of_cells(ex: _Extractor, group: _Group) -> _Group | None:
+    """Table cells chosen as blocks (a title cell with its own date, an issue-date cell, an effective-date
+    cell) are parts of their rows: one row is one record. The group of those rows, scored, or None."""
+    doc = ex.doc
+    if not group.blocks or any(doc.els[b.el].tag not in ("td", "th") for b in group.blocks):
+        return None
+    rows = sorted({doc.parent[b.el] for b in group.blocks})
+    if any(r < 0 or doc.els[r].tag != "tr" for r in rows) or len(rows) < 2:
+        return None
+    # a grid of dates (one meeting per cell, months across, years down) is not: its cells name nothing
+    named = sum(1 for b in group.blocks if _has_words(ex.info(b.start, b.end).text))
+    if named < 0.5 * len(rows):
+        return None
+    out = _Group("elements", ("rows-of-cells", *group.key[1:]), [_Block(doc.start[r], doc.end[r], r) for r in rows])
+    _score(ex, out, ex.date_positions)
+    return out if out.score > 0 else None
+
+
 def _promote(ex: _Extractor, group: _Group, groups: list[_Group]) -> _Group:
     """Prefer an enclosing group whose blocks are single records made of the chosen blocks.
 
@@ -249,6 +267,7 @@ def _promote(ex: _Extractor, group: _Group, groups: list[_Group]) -> _Group:
     is the record when it shows one date only and, where it holds several chosen blocks, they
     share that date and at most one of them has a text besides dates and document labels.
     """
+    group = _rows_of_cells(ex, group) or group
     for _round in range(4):
         inner = group.blocks
         starts = [b.start for b in inner]

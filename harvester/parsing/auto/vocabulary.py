@@ -43,7 +43,13 @@ _DOC_WORDS = frozenset(
     {"agenda", "agendas", "minutes", "notice", "notices", "video", "audio", "pdf", "download", "presentation",
      "presentations", "transcript", "packet", "materials", "attachments", "documents", "recording", "podcast"}
 )  # fmt: skip
-_NAME_HEADER = re.compile(r"\b(?:name|title|meeting|event|subject|description|committee|hearing|body)\b", re.I)
+#: Table headers naming the result's name column (a few languages); "description" only when no better one.
+_NAME_HEADER = re.compile(
+    r"\b(?:name|title|caption|meeting|event|subject|committee|hearing|body|case name|parties"
+    r"|titel|título|titulo|titre|nombre|nom|asunto|objet|betreff|başlık|konu|název|tytuł)\b",
+    re.I,
+)
+_WEAK_NAME_HEADER = re.compile(r"\b(?:description|descripción|beschreibung|açıklama)\b", re.I)
 _NOT_NAME_HEADER = re.compile(
     r"\b(?:date|time|when|location|where|place|attach\w*|document\w*|agenda|minutes|video|file\w*|type|categor\w*)\b",
     re.I,
@@ -63,3 +69,15 @@ _LEADING_CONNECTOR = re.compile(r"^(?:(?:at|on|@|from|-)\s+)+", re.I)
 _CHALLENGE_TITLES = ("just a moment", "attention required", "access denied", "please verify you are a human")
 
 _HEADING, _STRONG = 1, 2
+#: Not titles: an e-mail address, a status line, a room or place inside a building.
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
+_STATUS = re.compile(
+    r"(?:status:?\s*)?(?:cancel+ed|postponed|rescheduled|canceled|closed|open|upcoming|completed|pending|"
+    r"tentative|confirmed|in progress|past|new|updated|live|archived|suspendu|annulé|cancelado|abgesagt)\W*",
+    re.I,
+)
+_ROOM = re.compile(
+    r"(?:(?:conference|meeting|board|community|council|hearing|committee)\s+)?(?:room|rm\.?|suite|floor|hall|"
+    r"chambers?|auditorium)\s*[\w-]{0,6}(?:\s*,?\s*[\w .-]{0,30})?",
+    re.I,
+)
