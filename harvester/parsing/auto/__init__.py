@@ -57,6 +57,7 @@ import parsel
 from harvester.model import ChallengePageError, NotAListingError
 from harvester.normalize.datefind import MONTH_NAMES
 from harvester.normalize.dates import normalize_date
+from harvester.parsing.auto.declared import declared_blocks
 from harvester.parsing.auto.document import _css_path
 from harvester.parsing.auto.fields import _Extractor, _remaining
 from harvester.parsing.auto.groups import (
@@ -80,6 +81,10 @@ __all__ = ["AutoBlock", "AutoResult", "GroupSummary", "extract_blocks"]
 MIN_CONFIDENCE = 0.1
 #: The confidence of a page read by the signature of the listing's earlier pages (`extract_blocks` expect).
 EXPECTED_CONFIDENCE = 0.5
+#: A page's declared schema.org records are its listing when they are at least this share of what the
+#: heuristics find (a page may declare only some of its results: then the heuristics' fuller list wins).
+DECLARED_SHARE = 0.5
+DECLARED_CONFIDENCE = 0.9
 
 
 def _check_challenge(selector: parsel.Selector) -> None:
@@ -122,15 +127,33 @@ def extract_blocks(
     date_pos = ex.date_positions
     for g in candidates:
         _score(ex, g, date_pos)
+    declared = _declared(selector, base_url)
     try:
-        return _extract(ex, candidates, keep_undated, allow_undated, min_confidence)
+        result = _extract(ex, candidates, keep_undated, allow_undated, min_confidence)
     except NotAListingError:
+        if declared is not None:
+            return declared
         if expect is None:
             raise
         found = _expected(ex, candidates, expect, keep_undated)
         if found is None:
             raise
         return found
+    if declared is not None and len(declared.blocks) >= DECLARED_SHARE * len(result.blocks):
+        return declared
+    return result
+
+
+def _declared(selector: parsel.Selector, base_url: str | None) -> AutoResult | None:
+    """The listing the page declares in schema.org terms (two or more dated records), or None."""
+    if not selector.xpath("//script[contains(@type, 'ld+json')] | //*[@itemscope]"):
+        return None
+    blocks = declared_blocks(selector.root, base_url)
+    if len(blocks) < 2:
+        return None  # one declared event or article is a detail page
+    signature = blocks[0].path
+    summary = GroupSummary("declared", "schema.org", signature, len(blocks), len(blocks), float(len(blocks)))
+    return AutoResult(blocks, DECLARED_CONFIDENCE, "schema.org", signature, "declared", [summary])
 
 
 def _expected(ex: _Extractor, candidates: list, expect: tuple[str, str], keep_undated: bool) -> AutoResult | None:
