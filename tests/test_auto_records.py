@@ -62,3 +62,9 @@ def test_the_date_column_wins_over_a_date_inside_the_title():
     """araib: a report titled '... Report 29 October 2019' listed on 2021.11.25."""
     got = {(r["date"], r["title"]) for r in records(DEVSET / "araib-reports.html")}
     assert any(d == "2021-11-25" and "29 October 2019" in (t or "") for d, t in got), got
+
+
+def test_month_captions_and_a_year_link_table_beside_the_opinions_are_not_results():
+    """maine-law-court-2014: opinions in month tables captioned 'June 2014' and a 'previous years' table."""
+    got = records(DEVSET / "maine-law-court-2014.html")
+    assert all(r["date_precision"] == "day" and r["title"] for r in got), [(r["date"], r["title"]) for r in got]

@@ -59,7 +59,7 @@ from harvester.normalize.datefind import MONTH_NAMES
 from harvester.normalize.dates import normalize_date
 from harvester.parsing.auto.declared import declared_blocks
 from harvester.parsing.auto.document import _css_path
-from harvester.parsing.auto.fields import _Extractor, _remaining
+from harvester.parsing.auto.fields import _Extractor, _has_words, _remaining
 from harvester.parsing.auto.groups import (
     NEAR_MIN_SCORE,
     SECONDARY_SHARE,
@@ -193,6 +193,8 @@ def _extract(ex: _Extractor, candidates: list, keep_undated: bool, allow_undated
             continue
         if any(_overlaps(b.start, b.end, taken) for b in g.blocks):
             continue
+        if _named_share(ex, best) >= 0.5 and _named_share(ex, g) < 0.2 and _day_share(ex, g) < 0.5:
+            continue  # months or years that name nothing (month captions, a year-link table) beside named results
         chosen.append(g)
         taken.extend((b.start, b.end) for b in g.blocks)
 
@@ -234,11 +236,16 @@ def _read_blocks(ex: _Extractor, chosen: list, keep_undated: bool) -> tuple[list
         infos = [ex.info(b.start, b.end) for b in g.blocks]
         dated = [i for i in infos if ex.primary_date(i) is not None]
         linked = bool(dated) and sum(1 for i in dated if i.links) == len(dated) and len(dated) >= 0.8 * len(infos)
+        days = sum(1 for i in dated if ex.primary_date(i)[3] is not None)
+        by_day = len(dated) >= 3 and days >= 0.7 * len(dated)
         for b in g.blocks:
             info = ex.info(b.start, b.end)
             date = ex.primary_date(info)
             if date is None and not keep_undated and g.dated >= 2 and not _like_the_dated(ex, info, b.el, linked):
                 dropped += 1
+                continue
+            if by_day and date is not None and date[3] is None and not keep_undated and _a_note(ex, info, b.el):
+                dropped += 1  # a year or month heading inside a list of dated results ("2013", a month caption)
                 continue
             title, url = ex.title_and_url(info, b.el, labels)
             links = ex.other_links(info, url)
@@ -274,3 +281,23 @@ def _like_the_dated(ex: _Extractor, info, el: int, linked: bool) -> bool:
         return False  # a table's header row
     title, url = ex.title_and_url(info, el)
     return url is not None and title is not None and len(info.text) > 20
+
+
+def _named_share(ex: _Extractor, group) -> float:
+    """Share of a group's blocks that show words besides their dates."""
+    if not group.blocks:
+        return 0.0
+    return sum(1 for b in group.blocks if _has_words(ex.info(b.start, b.end).text)) / len(group.blocks)
+
+
+def _day_share(ex: _Extractor, group) -> float:
+    """Share of a group's blocks whose date shows a day."""
+    dates = [ex.primary_date(ex.info(b.start, b.end)) for b in group.blocks]
+    return sum(1 for d in dates if d is not None and d[3] is not None) / (len(dates) or 1)
+
+
+def _a_note(ex: _Extractor, info, el: int) -> bool:
+    """A block that only marks a period: no words besides its date, or a heading-like element."""
+    node = ex.doc.els[el]
+    heading = node.tag in ("h1", "h2", "h3", "h4", "h5", "h6", "caption", "th", "dt", "legend")
+    return heading or not _has_words(info.text) or (len(info.text) <= 40 and "quarter" in info.text.lower())

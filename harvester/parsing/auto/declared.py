@@ -82,7 +82,7 @@ def _iso(value: str | None) -> tuple[str, str] | None:
 
 
 def declared_blocks(document: Any, base_url: str | None) -> list[AutoBlock]:
-    """The dated records the page declares, in declaration order, each once (by url, else by title and date)."""
+    """The dated records the page declares, in declaration order, each once (by url, and by title and date)."""
     from extruct.jsonld import JsonLdExtractor
     from extruct.w3cmicrodata import MicrodataExtractor
 
@@ -105,10 +105,10 @@ def declared_blocks(document: Any, base_url: str | None) -> list[AutoBlock]:
         url = _text(obj.get("url"))
         if url and base_url:
             url = urljoin(base_url, url)
-        key = url or (title, read[0])
-        if key in seen:
-            continue
-        seen.add(key)
+        keys = {(title.casefold(), read[0])} | ({url} if url else set())
+        if keys & seen:
+            continue  # the same record declared twice (JSON-LD and microdata, a page's main entity)
+        seen |= keys
         summary = _text(obj.get("description"))
         kind = sorted(obj["@type"] & DECLARED_TYPES)[0]
         path = f"schema.org {kind}"
