@@ -68,3 +68,12 @@ def test_month_captions_and_a_year_link_table_beside_the_opinions_are_not_result
     """maine-law-court-2014: opinions in month tables captioned 'June 2014' and a 'previous years' table."""
     got = records(DEVSET / "maine-law-court-2014.html")
     assert all(r["date_precision"] == "day" and r["title"] for r in got), [(r["date"], r["title"]) for r in got]
+
+
+def test_rows_with_an_occurrence_date_and_a_report_date_link_are_the_records():
+    """ueim-turkey-reports: each row shows the accident date and a report-date link; the last row has no report
+    yet ('Raporu bekleniyor'). The rows are the records, dated by their first (standalone) date."""
+    got = records(DEVSET / "ueim-turkey-reports.html")
+    assert len(got) == 11
+    assert got[0]["date"] == "2024-09-03"
+    assert got[-1]["date"] == "2020-01-01"

@@ -178,6 +178,8 @@ def _score(ex: _Extractor, group: _Group, date_pos: list[int]) -> None:
     distinct = [_distinct_dates(i) for i in dated]
     avg_distinct = sum(distinct) / len(distinct) if distinct else 1.0
     f_multi = min(1.0, 1.3 / avg_distinct) ** 2
+    if avg_distinct <= 3 and all(ex.doc.els[b.el].tag == "tr" for b in blocks):
+        f_multi = 1.0  # a table row is one record with a date per column (occurred, reported), not a container
     boiler = sum(1 for i in infos if i.boiler) / n
     f_boiler = 0.1 if boiler > 0.5 else 1.0 - boiler
     avg_len = sum(len(i.text) for i in infos) / n
@@ -287,7 +289,8 @@ def _promote(ex: _Extractor, group: _Group, groups: list[_Group]) -> _Group:
                     continue
                 holders += 1
                 covered += len(held)
-                if _distinct_dates(ex.info(ob.start, ob.end)) > 1:
+                row = ex.doc.els[ob.el].tag == "tr" and len(held) == 1  # a table row is one record, however dated
+                if _distinct_dates(ex.info(ob.start, ob.end)) > 1 and not row:
                     continue
                 if len(held) > 1:
                     infos = [ex.info(h.start, h.end) for h in held]
