@@ -12,13 +12,7 @@ from dataclasses import dataclass, field
 from harvester.errors import ChallengePageError, NotAListingError, PageError
 
 __all__ = [
-    "ChallengePageError",
-    "Counts",
-    "ListingPage",
-    "NotAListingError",
-    "PageError",
-    "PageSummary",
-    "RawBlock",
+    "ChallengePageError", "Counts", "ListingPage", "NotAListingError", "PageError", "PageSummary", "RawBlock",
 ]
 
 
