@@ -90,8 +90,11 @@ def test_csv_is_flat_with_lists_joined_and_a_long_people_table_beside_it(harvest
         for r in records for i, p in enumerate(r["people"], start=1)
     ]  # fmt: skip
     assert mentions == expected
-    assert any(m["id"] == "" for m in mentions)  # an unresolved name: an empty id, not "None"
-    assert len(read_csv(tmp_path / "mao.organisations.csv")) == sum(len(r["organisations"]) for r in records)
+    organisations = read_csv(tmp_path / "mao.organisations.csv")
+    assert len(organisations) == sum(len(r["organisations"]) for r in records)
+    # an unresolved name ("Soviet Embassy in Beijing"): an empty id, not "None"
+    assert any(m["id"] == "" for m in organisations)
+    assert not any(m["id"] == "None" for m in mentions + organisations)
 
 
 def test_csv_cells_that_a_spreadsheet_would_run_as_formulas_are_defused(harvested, tmp_path):
