@@ -1,6 +1,8 @@
 """Score the zero-config extractor (`harvester.parsing.auto`) against hand-made annotations of real pages.
 
-Run: ``.venv/bin/python -m benchmarks.score [--annotations PATH] [--pages DIR] [--json OUT]``
+Run: ``.venv/bin/python -m benchmarks.score [--set NAME | --annotations PATH --pages DIR] [--json OUT]``
+(``harvester score`` passes ``--annotations``/``--pages``). Pages an annotation file lists under ``refuse`` must be
+refused by the extractor: each is reported as refused (pass), accepted or crashed.
 
 Matching, per page
 ------------------
@@ -43,7 +45,7 @@ import argparse
 import json
 import re
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import parsel
@@ -52,6 +54,7 @@ from w3lib.encoding import html_to_unicode
 from harvester.model import PageError
 from harvester.normalize.datefind import strip_dates_and_times
 from harvester.parsing.auto import AutoBlock, extract_blocks
+from harvester.records import build_record, raw_item
 
 __all__ = [
     "PageScore",
@@ -67,6 +70,16 @@ __all__ = [
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_ANNOTATIONS = REPO / "benchmarks" / "annotations" / "city-scrapers.json"
 DEFAULT_PAGES = REPO.parent / "shared" / "realworld" / "city-scrapers"
+#: Named annotation sets: ``--set NAME`` = (annotation file, pages directory).
+SETS = {
+    "city-scrapers": (DEFAULT_ANNOTATIONS, DEFAULT_PAGES),
+    "city-scrapers-heldout": (REPO / "benchmarks" / "annotations" / "city-scrapers-heldout.json", DEFAULT_PAGES),
+    "devset-dev": (REPO / "benchmarks" / "annotations" / "devset-dev.json", REPO / "benchmarks" / "pages" / "devset"),
+    "devset-heldout": (
+        REPO / "benchmarks" / "annotations" / "devset-heldout.json",
+        REPO / "benchmarks" / "pages" / "devset",
+    ),
+}
 MIN_CONTAINED_WORDS = 3
 _PAGE_FIELDS = (
     "file", "site", "expected", "predicted", "tp", "fp", "duplicates", "ignored", "precision", "recall", "f1", "error",
@@ -155,6 +168,19 @@ class PageScore:
     false_positives: list[Record] = field(default_factory=list)
 
 
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """A page that must be refused (annotation ``refuse``): refused = pass."""
+
+    file: str
+    outcome: str  # "refused" | "accepted" | "crashed"
+    detail: str
+
+    @property
+    def passed(self) -> bool:
+        return self.outcome == "refused"
+
+
 @dataclass(slots=True)
 class Report:
     pages: list[PageScore]
@@ -165,6 +191,7 @@ class Report:
     micro_precision: float
     micro_recall: float
     micro_f1: float
+    refusals: list[Refusal] = field(default_factory=list)
 
     def table(self) -> str:
         head = (
@@ -185,6 +212,12 @@ class Report:
         rows.append(
             f"micro (pooled records): P {self.micro_precision:.3f}  R {self.micro_recall:.3f}  F1 {self.micro_f1:.3f}"
         )
+        if self.refusals:
+            passed = sum(1 for r in self.refusals if r.passed)
+            rows.append(f"pages that must be refused: {passed} of {len(self.refusals)} refused")
+            rows.extend(f"   {r.outcome:8} {r.file}: {r.detail}" for r in self.refusals)
+        listings = [p for p in self.pages if p.error]
+        rows.append(f"listings refused: {len(listings)} of {len(self.pages)}")
         return "\n".join(rows)
 
 
@@ -219,9 +252,30 @@ def score_page(
     return len(pairs), len(fps), len(duplicates), ignored, len(predicted), misses, fps
 
 
+def record_dates(blocks: list[AutoBlock]) -> list[AutoBlock]:
+    """The blocks with the date their records get (``harvester parse --auto``): what a user sees."""
+    out = []
+    for b in blocks:
+        record = build_record(raw_item(b.to_raw_block(), source="score", listing_url=None, page=None,
+                                       titles="none"), crawled_at=None)  # fmt: skip
+        out.append(replace(b, date_iso=record["date"], date_precision=record["date_precision"]))
+    return out
+
+
 def read_page(path: Path) -> parsel.Selector:
     _encoding, text = html_to_unicode(None, path.read_bytes())
     return parsel.Selector(text=text, type="html")
+
+
+def check_refusal(path: Path) -> Refusal:
+    """Run the extractor on a page that is not a listing: a clean refusal (a PageError) passes."""
+    try:
+        result = extract_blocks(read_page(path))
+    except PageError as exc:
+        return Refusal(path.name, "refused", f"{type(exc).__name__}: {exc}")
+    except Exception as exc:
+        return Refusal(path.name, "crashed", f"{type(exc).__name__}: {exc}")
+    return Refusal(path.name, "accepted", f"{len(result.blocks)} blocks, confidence {result.confidence:.2f}")
 
 
 def score(annotations_path: str | Path = DEFAULT_ANNOTATIONS, pages_dir: str | Path = DEFAULT_PAGES) -> Report:
@@ -231,7 +285,7 @@ def score(annotations_path: str | Path = DEFAULT_ANNOTATIONS, pages_dir: str | P
         expected: list[Record] = [(r["date"], r.get("title")) for r in page["records"]]
         error = None
         try:
-            blocks = extract_blocks(read_page(Path(pages_dir) / page["file"]), page.get("url")).blocks
+            blocks = record_dates(extract_blocks(read_page(Path(pages_dir) / page["file"]), page.get("url")).blocks)
         except PageError as exc:
             blocks, error = [], f"{type(exc).__name__}: {exc}"
         tp, fp, dup, ign, npred, misses, fps = score_page(expected, blocks, page.get("cap"))
@@ -258,6 +312,7 @@ def score(annotations_path: str | Path = DEFAULT_ANNOTATIONS, pages_dir: str | P
     exp = sum(p.expected for p in pages)
     micro_p = tp / (tp + fp) if tp + fp else 0.0
     micro_r = tp / exp if exp else 0.0
+    refusals = [check_refusal(Path(pages_dir) / r["file"]) for r in data.get("refuse", [])]
     return Report(
         pages,
         sites,
@@ -267,16 +322,21 @@ def score(annotations_path: str | Path = DEFAULT_ANNOTATIONS, pages_dir: str | P
         micro_p,
         micro_r,
         _f1(micro_p, micro_r),
+        refusals,
     )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.score", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--annotations", type=Path, default=DEFAULT_ANNOTATIONS)
-    parser.add_argument("--pages", type=Path, default=DEFAULT_PAGES)
+    parser.add_argument("--set", choices=sorted(SETS), help="a named set (annotation file and pages directory)")
+    parser.add_argument("--annotations", type=Path)
+    parser.add_argument("--pages", type=Path)
     parser.add_argument("--json", type=Path, help="also write the per-page figures as JSON here")
     parser.add_argument("--details", action="store_true", help="list misses and false positives per page")
     args = parser.parse_args(argv)
+    annotations, pages = SETS[args.set or "city-scrapers"]
+    args.annotations = args.annotations or annotations
+    args.pages = args.pages or pages
     if not args.pages.is_dir():
         print(f"pages directory not found: {args.pages}", file=sys.stderr)
         return 2
@@ -296,6 +356,7 @@ def main(argv: list[str] | None = None) -> int:
             "micro": {"precision": report.micro_precision, "recall": report.micro_recall, "f1": report.micro_f1},
             "sites": {s: dict(zip(("precision", "recall", "f1"), v, strict=True)) for s, v in report.sites.items()},
             "pages": [{k: getattr(p, k) for k in _PAGE_FIELDS} for p in report.pages],
+            "refusals": [{"file": r.file, "outcome": r.outcome, "detail": r.detail} for r in report.refusals],
         }
         args.json.write_text(json.dumps(payload, indent=1) + "\n", encoding="utf-8")
     return 0

@@ -40,6 +40,12 @@ class RawBlock:
     summary: str | None
     node_id: str | None = None  # Drupal node id (current Wilson site), when shown
     extra: tuple[tuple[str, str | None], ...] = ()  # (name, value) of a site profile's extra fields
+    # The parser's own reading of date_text where it needed the page to read it (auto mode: a year from a
+    # heading or another cell, the page's day/month order): ISO at the precision shown, and where the year
+    # came from when date_text shows none. The record prefers it to the normaliser's reading of date_text.
+    date_iso: str | None = None
+    date_year_from: str | None = None
+    links: tuple[tuple[str, str | None], ...] = ()  # the block's other links (url, label), besides url
 
 
 @dataclass(slots=True)

@@ -18,7 +18,7 @@ from harvester.normalize.names import Registry, default_registry, people_and_org
 from harvester.normalize.titles import parse_title
 from harvester.parsing.html_text import repair_mojibake
 
-SCHEMA_VERSION = "1.1.0"
+SCHEMA_VERSION = "1.2.0"
 _DOCUMENT_PATH = re.compile(r"^/(?:[a-z]{2}/)?(document|node)/([^/?#]+)/?$")
 
 # The order of a record's fields in the output (stable for diffing and for downstream readers).
@@ -38,11 +38,13 @@ FIELDS = (
     "date_precision",
     "date_end",
     "date_approximate",
+    "date_year_from",
     "doc_type",
     "doc_number",
     "people",
     "organisations",
     "extra",
+    "links",
     "crawled_at",
 )
 
@@ -132,6 +134,9 @@ def raw_item(
         "summary": block.summary,
         "id": None,
         "extra": dict(block.extra) if block.extra else None,
+        "date_read": block.date_iso,
+        "date_year_from": block.date_year_from,
+        "links": [{"url": u, "label": label} for u, label in block.links],
         "read": {"titles": titles, "date_languages": [], "date_formats": []},
     }
     if profile is not None:
@@ -175,6 +180,18 @@ def _for_grammar(title: Any) -> Any:
     return cut[:space] if space > MAX_GRAMMAR_TITLE // 2 else cut
 
 
+_PRECISION = {4: "year", 7: "month", 10: "day"}
+
+
+def _with_parser_reading(date: NormalizedDate, raw: Mapping[str, Any]) -> NormalizedDate:
+    """The parser's own reading (``date_read``: a year from the page's context, the page's day/month order)
+    wins over the normaliser's reading of the text alone when they differ; the text stays as shown."""
+    read = raw.get("date_read")
+    if not read or read == date.iso or len(read) not in _PRECISION:
+        return date
+    return NormalizedDate(date.raw, read, _PRECISION[len(read)], approximate=date.approximate, method="parser")
+
+
 def build_record(
     raw: Mapping[str, Any],
     *,
@@ -184,7 +201,7 @@ def build_record(
 ) -> dict[str, Any]:
     """Normalise one raw item (:func:`raw_item`, as yielded by a spider or read by ``harvester parse``) into a
     record."""
-    date = _date(raw, date_languages)
+    date = _with_parser_reading(_date(raw, date_languages), raw)
     title = raw.get("title")
     mode = (raw.get("read") or {}).get("titles", "archival")
     if mode == "archival":
@@ -213,11 +230,13 @@ def build_record(
         "date_precision": date.precision,
         "date_end": date.end,
         "date_approximate": date.approximate,
+        "date_year_from": raw.get("date_year_from") if date.iso else None,
         "doc_type": doc_type,
         "doc_number": doc_number,
         "people": people,
         "organisations": organisations,
         "extra": raw.get("extra") or None,
+        "links": list(raw.get("links") or []),
         "crawled_at": crawled_at,
     }
     if date.error:

@@ -27,6 +27,7 @@ from tests.support.paths import REPO, WILSON_SITE
 FINGERPRINTS = {
     "1.0.0": "ff21d5b0440defde69b76772592b46f14597a0ab012f561cc3df1d6b9f64530e",
     "1.1.0": "04786a239323cf8fbd486f9b8976d85800fcdae0e4f9f88f6d6ed600577390b1",  # + extra (a profile's [fields.extra])
+    "1.2.0": "a8c9f0b940ae9cfe79aebe829b4d602efc067ba7dd444bc96e71013ab5b7fc97",  # + date_year_from, links
 }
 ANNOTATIONS = {"title", "description", "$comment", "examples"}
 
@@ -35,9 +36,7 @@ def fingerprint(schema: Any, parent: str | None = None) -> Any:
     """The schema without annotations (keys named like annotations inside ``properties`` are fields: kept)."""
     if isinstance(schema, dict):
         keep_all = parent in ("properties", "$defs")
-        return {
-            k: fingerprint(v, k) for k, v in schema.items() if keep_all or k not in ANNOTATIONS
-        }
+        return {k: fingerprint(v, k) for k, v in schema.items() if keep_all or k not in ANNOTATIONS}
     if isinstance(schema, list):
         return [fingerprint(v) for v in schema]
     return schema

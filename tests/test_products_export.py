@@ -43,7 +43,7 @@ def test_parquet_keeps_dates_as_text_at_their_precision_and_people_as_structs(ha
     assert pa.types.is_list(people)
     assert [f.name for f in people.value_type] == ["name", "id", "role", "as_written"]
     assert pa.types.is_timestamp(schema.field("first_seen").type)
-    assert schema.metadata[b"harvester.schema"] == b"urn:harvester:schema:dataset:1.1.0"
+    assert schema.metadata[b"harvester.schema"] == b"urn:harvester:schema:dataset:1.2.0"
     records = read_jsonl(harvested.dataset)
     rows = table.to_pylist()
     # Every value comes back as the dataset has it; the timestamps as the same instants.
@@ -63,7 +63,7 @@ def test_parquet_of_a_run_file_has_no_dataset_dates(harvested, tmp_path):
     table = pq.read_table(out)
     assert "first_seen" not in table.schema.names
     assert table.num_rows == 11
-    assert table.schema.metadata[b"harvester.schema"] == b"urn:harvester:schema:record:1.1.0"
+    assert table.schema.metadata[b"harvester.schema"] == b"urn:harvester:schema:record:1.2.0"
 
 
 def test_csv_is_flat_with_lists_joined_and_a_long_people_table_beside_it(harvested, tmp_path):
@@ -90,8 +90,11 @@ def test_csv_is_flat_with_lists_joined_and_a_long_people_table_beside_it(harvest
         for r in records for i, p in enumerate(r["people"], start=1)
     ]  # fmt: skip
     assert mentions == expected
-    assert any(m["id"] == "" for m in mentions)  # an unresolved name: an empty id, not "None"
-    assert len(read_csv(tmp_path / "mao.organisations.csv")) == sum(len(r["organisations"]) for r in records)
+    organisations = read_csv(tmp_path / "mao.organisations.csv")
+    assert len(organisations) == sum(len(r["organisations"]) for r in records)
+    # an unresolved name ("Soviet Embassy in Beijing"): an empty id, not "None"
+    assert any(m["id"] == "" for m in organisations)
+    assert not any(m["id"] == "None" for m in mentions + organisations)
 
 
 def test_csv_cells_that_a_spreadsheet_would_run_as_formulas_are_defused(harvested, tmp_path):

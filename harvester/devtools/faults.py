@@ -20,7 +20,8 @@ every matching request. The first fault that matches and applies wins; no fault,
 Kinds (and their options):
 
 ``status``     answer ``status`` (500, 502, 503, 404, 429, ...) with a small error page; ``retry_after``
-               (seconds or an HTTP date) adds a ``Retry-After`` header
+               (seconds, an HTTP date, or ``"http-date+N"``: the date N s after the answer) adds a
+               ``Retry-After`` header
 ``hang``       send nothing for ``seconds`` (default 30; ends early when the server stops), then close
 ``reset``      reset the connection (TCP RST) without answering
 ``truncate``   promise the whole page in ``Content-Length``, send ``fraction`` of it (default 0.5), close
@@ -381,8 +382,15 @@ def _close(connection: socket.socket) -> None:
 
 
 def _retry_after(value: int | float | str) -> str:
+    """The header's value: seconds as given, a string as given, or ``"http-date+N"``: the HTTP date N seconds
+    after this answer (so a test's wait does not depend on how long the crawl took to start)."""
     if isinstance(value, int | float):
         return str(int(value)) if float(value).is_integer() else str(value)
+    if value.startswith("http-date+"):
+        from email.utils import formatdate
+        from time import time
+
+        return formatdate(time() + float(value.removeprefix("http-date+")), usegmt=True)
     return value
 
 

@@ -18,11 +18,11 @@ from harvester.records import FIELDS
 JOIN = " | "
 
 _LISTS = ("people", "organisations")
-_SCALARS = tuple(name for name in FIELDS if name not in (*_LISTS, "extra"))
+_SCALARS = tuple(name for name in FIELDS if name not in (*_LISTS, "extra", "links"))
 #: The record table's columns: the record's scalar fields, the lists joined, then the dataset's dates.
 RECORD_COLUMNS = (
     *_SCALARS[: _SCALARS.index("crawled_at")],
-    "people", "people_ids", "senders", "recipients", "organisations", "organisation_ids", "extra",
+    "people", "people_ids", "senders", "recipients", "organisations", "organisation_ids", "extra", "links",
     "crawled_at", "first_seen", "last_seen",
 )  # fmt: skip
 #: The long tables' columns (``<name>.people.csv``, ``<name>.organisations.csv``).
@@ -48,6 +48,7 @@ def record_row(record: dict[str, Any]) -> dict[str, Any]:
     row["organisation_ids"] = JOIN.join(o["id"] or "" for o in organisations)
     extra = record.get("extra")
     row["extra"] = None if extra is None else json.dumps(extra, ensure_ascii=False, sort_keys=True)
+    row["links"] = JOIN.join(f"{link.get('label') or ''} <{link['url']}>".strip() for link in record.get("links") or [])
     row["first_seen"] = record.get("first_seen")
     row["last_seen"] = record.get("last_seen")
     return {name: row[name] for name in RECORD_COLUMNS}

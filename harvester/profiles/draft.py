@@ -477,6 +477,11 @@ def suggest_profile(
         raise SuggestError(f"--name {name!r}: a profile name is [a-z0-9][a-z0-9_-]* (lower case, digits, - and _)")
     result = extract_blocks(selector, page_url)
     root = selector.root
+    if result.layout == "declared":
+        raise SuggestError(
+            f"auto mode read the records this page declares ({result.block_signature}, JSON-LD or microdata); a "
+            "profile selects elements, so it cannot describe them: use `harvester parse --auto` or `crawl --auto`"
+        )
     pairs, lines = _pairs(selector, result)
     if not pairs and not lines:
         raise SuggestError(

@@ -64,6 +64,7 @@ class AutoSpider(ListingSpider):
         self._seen_urls: set[str] = {_without_fragment(self.start_url)}
         self._page_offsets: dict[int, int] = {}
         self._guessed_urls: set[str] = set()
+        self._signature: tuple[str, str] | None = None  # (container, block) of the listing's first page
 
     # --- the site's grammar -------------------------------------------------------------------------------------
 
@@ -90,7 +91,7 @@ class AutoSpider(ListingSpider):
             raise NotAListingError(f"not an HTML page ({response.headers.get('Content-Type', b'?').decode()})")
         selector = Selector(text=response.text, base_url=response.url)
         try:
-            result = extract_blocks(selector, response.url)
+            result = extract_blocks(selector, response.url, expect=self._signature)
         except NotAListingError:
             if response.meta.get(_GUESSED):
                 logger.info(
@@ -110,6 +111,8 @@ class AutoSpider(ListingSpider):
             result.container_path,
         )
         self.crawler.stats.min_value("harvester/auto/min_confidence", result.confidence)
+        if self._signature is None:  # later pages of the listing show the same blocks (a short last page too)
+            self._signature = (result.container_path, result.block_signature)
         listing = result.to_listing_page()
         listing.next_url = self._next_url(selector, response.url, [b.path for b in result.blocks])
         return listing

@@ -1,0 +1,42 @@
+"""Auto mode on bad inputs and on a listing's short last page (issue 13, cause 6)."""
+
+from __future__ import annotations
+
+import pytest
+
+from harvester.devtools.replay import ReplayServer
+from tests.support.cli import LOCAL, harvester, read_jsonl
+from tests.support.paths import WILSON_SITE
+from tests.test_auto_dates import DEVSET
+
+
+def test_a_json_document_saved_as_html_is_a_clear_refusal():
+    result = harvester("parse", "--auto", str(DEVSET / "arizona-appeals-api-json.html"))
+    assert result.code == 2
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip().count("\n") == 0, result.stderr
+    assert "not a listing: a JSON document" in result.stderr
+
+
+@pytest.mark.parametrize("page", sorted(p.name for p in WILSON_SITE.glob("document-*.html")))
+def test_a_wilson_document_page_is_refused_as_the_profile_parsers_refuse_it(page):
+    result = harvester("parse", "--auto", str(WILSON_SITE / page))
+    assert result.code == 2, result.stdout
+    assert "this is a document page" in result.stderr
+    assert result.stdout == ""
+
+
+@pytest.mark.e2e
+def test_crawl_auto_keeps_the_one_row_last_page(tmp_path):
+    """The replica's 'mao zedong' listing is 10 + 10 + 1 rows: the last page is no listing on its own, but
+    its one row has the earlier pages' signature. One undated document is a result too (it links)."""
+    out = tmp_path / "w.jsonl"
+    with ReplayServer(WILSON_SITE) as base:
+        result = harvester("crawl", "--auto", f"{base}/search?search_api_fulltext=mao+zedong", "--out", str(out),
+                           *LOCAL, "-s", "ROBOTSTXT_OBEY=False", "--log-level", "WARNING")  # fmt: skip
+    assert result.code == 0, result.stderr
+    records = read_jsonl(out)
+    assert len(records) == 21
+    assert [r["page"] for r in records].count(3) == 1
+    assert [r["position"] for r in records] == list(range(1, 22))
+    assert sum(1 for r in records if r["date"] is None) == 1
