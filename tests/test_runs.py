@@ -242,7 +242,8 @@ def test_the_job_lock_is_dropped_by_the_os_when_its_process_dies(tmp_path):
 
     p = plan(tmp_path)
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys, time; from harvester.storage.locks import JobLock; from pathlib import Path; "
+        [sys.executable, "-c", "import sys, time; from pathlib import Path; "
+         "from harvester.storage.locks import JobLock; "
          "lock = JobLock(Path(sys.argv[1]), 'job'); print('held', flush=True); time.sleep(60)", str(p.lock_path)],
         cwd=REPO, stdout=subprocess.PIPE, text=True,
     )

@@ -116,4 +116,4 @@ class RunKeeper:
                 problems.append(f"could not write the run's files: {error}")
         self.outcome = Outcome(code, f"{decided.summary} -> {target}", problems)
         for problem in problems:
-            logger.error("run failed: %s", problem)
+            logger.error("run failed: %s", problem, extra={"harvester_problem": True})

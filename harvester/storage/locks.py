@@ -18,7 +18,7 @@ from harvester.storage.plan import RunPlan
 
 
 class JobLock:
-    """An exclusive OS lock on a file (non-blocking): the OS drops it when the process dies, so a kill never leaves it."""
+    """An exclusive OS lock, non-blocking: the OS drops it when the process dies, so a kill never leaves it."""
 
     def __init__(self, path: Path, what: str) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
