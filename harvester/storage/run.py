@@ -272,6 +272,8 @@ class Run:
             "invalid": {"path": invalid_path.name, "records": invalid} if invalid else None,
             "schema_version": SCHEMA_VERSION,
             "harvester_version": __version__,
+            # Scrapy's stats (requests, responses, retries, timings): here, not dumped onto the operator's screen
+            "stats": {k: _jsonable(v) for k, v in sorted(stats.items()) if k not in ("failed_pages", "finish_reason")},
         }
 
     def _remove_job(self) -> None:
@@ -284,6 +286,18 @@ class Run:
         if self.state is not None:
             self.state.close()
         self.lock.release(remove=not self.plan.job_dir.exists())
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set)):
+        return [_jsonable(v) for v in value]
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
 
 
 def sha256_of(path: Path) -> str:
