@@ -42,6 +42,8 @@ DOWNLOADER = "harvester.crawl.downloader.SlotLimitedDownloader"
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "harvester.crawl.retry.RetryAfterMiddleware": 550,
+    # no such host / connection refused before the host ever answered: not retried, the run stops at once
+    "harvester.crawl.first_contact.FirstContactMiddleware": 560,
     "harvester.crawl.charset.CharsetMiddleware": 575,  # after decompression (590), before the spider
 }
 # Memory: a listing page is ~20-200 kB (100 rows); anything this big is not one. A page over the maximum is

@@ -36,7 +36,9 @@ def decide_outcome(stats: Mapping[str, Any], *, max_failed_ratio: float = 0.0) -
     errors = int(stats.get("log_count/ERROR", 0))
     problems: list[str] = []
 
-    if stats.get("harvester/challenge_pages"):
+    if stats.get("harvester/unreachable"):  # first contact failed (harvester.crawl.first_contact): one line
+        problems.append(str(stats["harvester/unreachable"]))
+    elif stats.get("harvester/challenge_pages"):
         where = failed[-1]["url"] if failed else "a listing page"
         problems.append(f"blocked by a bot-protection challenge page at {where}; stopped early")
     elif reason != "finished":

@@ -109,8 +109,10 @@ class RunKeeper:
                                     failed_pages=self.failed_pages)
                 if reason == INTERRUPTED:
                     target = "interrupted, nothing written yet: continue with --resume"
-                elif finish.run_path is None:
+                elif finish.run_path is None and run.run_path.exists():
                     target = f"nothing written: {run.run_path} was left as it was"
+                elif finish.run_path is None:
+                    target = "nothing written"
             except (OSError, sqlite3.Error, HarvesterError) as error:
                 code = FAILED
                 problems.append(f"could not write the run's files: {error}")

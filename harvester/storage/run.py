@@ -195,9 +195,11 @@ class Run:
         plan = self.plan
         statuses = ("new", "changed") if plan.mode == "incremental" else None
         run_path = self.run_path
-        if not plan.tracked and exit_code != 0 and run_path.exists():
-            # A failed one-off run does not replace an earlier export with its partial result.
-            logger.warning("the run failed: %s was left as it was", run_path)
+        if not plan.tracked and exit_code != 0 and (run_path.exists() or not self.totals()["records"]):
+            # A failed one-off run does not replace an earlier export with its partial result, and a failed one
+            # with no record at all leaves no empty file behind.
+            if run_path.exists():
+                logger.warning("the run failed: %s was left as it was", run_path)
             self._remove_job()
             return Finish(exit_code, problems, None, None, 0)
         written = write_lines_atomically(run_path, self.journal.record_lines(statuses))
