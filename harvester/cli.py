@@ -156,14 +156,12 @@ def _crawl_overrides(args: argparse.Namespace) -> dict[str, Any]:
     if getattr(args, "nolog", False):
         overrides["LOG_ENABLED"] = False
     if getattr(args, "feed_append", None) or getattr(args, "feed_overwrite", None):
-        if args.feed_append and args.feed_overwrite:
-            raise UsageError("give -o (append) or -O (overwrite), not both")
         from scrapy.settings import Settings
         from scrapy.utils.conf import feed_process_params_from_cli
 
         try:
             overrides["FEEDS"] = feed_process_params_from_cli(
-                Settings(), args.feed_append or args.feed_overwrite, overwrite_output=args.feed_overwrite
+                Settings(), args.feed_append, overwrite_output=args.feed_overwrite
             )
         except Exception as error:  # scrapy's UsageError: an unknown format
             raise UsageError(f"-o/-O: {error}") from None

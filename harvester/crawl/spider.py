@@ -85,7 +85,6 @@ class ListingSpider(scrapy.Spider):
     # Statuses that still reach the parser: bot protection answers 403/503 with a challenge page, which must be
     # reported as such rather than as a bare HTTP error.
     handle_httpstatus_list: ClassVar[list[int]] = [403, 503]
-    keeper: RunKeeper  # the run's owner (harvester.crawl.run_keeper), looked up when the crawl starts
     arguments: ClassVar[dict[str, Any]] = {}  # the spider arguments as given (for the run's manifest)
 
     def __init__(self, *args: Any, max_pages: Any = None, **kwargs: Any) -> None:
@@ -122,6 +121,12 @@ class ListingSpider(scrapy.Spider):
         crawler.signals.connect(spider._idle, signal=signals.spider_idle)
         return spider
 
+    @property
+    def keeper(self) -> RunKeeper:
+        """The run's owner (harvester.crawl.run_keeper); also when ``scrapy parse`` or ``check`` call a callback
+        without :meth:`start`."""
+        return RunKeeper.of(self.crawler)
+
     # --- what a site provides ---------------------------------------------------------------------------------
 
     def build_start_url(self) -> str:
@@ -152,7 +157,6 @@ class ListingSpider(scrapy.Spider):
     # --- navigation -------------------------------------------------------------------------------------------
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
-        self.keeper = RunKeeper.of(self.crawler)
         view = self.keeper.run
         self._sequential = bool(view.incremental and self.is_newest_first())
         if self._sequential:

@@ -290,6 +290,30 @@ class Run:
         self.lock.release(remove=not self.plan.job_dir.exists())
 
 
+def write_failed_job_manifest(
+    settings: Any, source: str, run_id: str, arguments: dict[str, Any], *, reason: str, problem: str, exit_code: int
+) -> Path | None:
+    """The manifest of a job that failed before its run could start (a bad spider argument under scrapyd): a
+    monitor that reads manifests sees every job. Written only where a run's manifest would be; None if the names
+    cannot make a safe path (the problem is then only in the job's log)."""
+    from harvester.storage.plan import confined
+
+    try:
+        path = confined(Path(settings.get("HARVESTER_OUTPUT_DIR")), source, "runs", f"{run_id}.json")
+    except RunSetupError:
+        return None
+    now = utc_now()
+    write_json_atomically(path, {
+        "run_id": run_id, "source": source, "mode": None,
+        "arguments": {k: v for k, v in arguments.items() if not k.startswith("_")},
+        "job_key": None, "started_at": now, "ended_at": now, "sessions": 0, "resumed_from": None,
+        "finish_reason": reason, "exit_code": exit_code, "problems": [problem], "counts": None,
+        "failed_pages": [], "output": None, "invalid": None,
+        "schema_version": SCHEMA_VERSION, "harvester_version": __version__,
+    })  # fmt: skip
+    return path
+
+
 def _jsonable(value: Any) -> Any:
     if isinstance(value, (str, int, float, bool)) or value is None:
         return value
