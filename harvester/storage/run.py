@@ -75,6 +75,7 @@ class Run:
         self.run_id: str = meta["run_id"]
         self.started_at: str = meta["started_at"]
         self.sessions: int = int(meta.get("sessions", 1))
+        self.resumed_from: str | None = meta.get("resumed_from")  # the run id of the job this one resumed
         # Decided when the run started and kept across a resume, so that both sessions page alike.
         self.incremental = bool(meta.get("incremental"))
 
@@ -96,6 +97,13 @@ class Run:
                     journal = Journal.open(plan.job_dir, plan.job_key)
                     journal.set_meta("sessions", int(journal.meta.get("sessions", 1)) + 1)
                     resumed = True
+                    earlier = journal.meta["run_id"]
+                    if plan.run_id and plan.run_id != earlier:
+                        # A new scrapyd job (or HARVESTER_RUN_ID) resuming: the run takes the new job's name, so
+                        # this job has files of its own; the manifest says which run it resumed.
+                        journal.set_meta("run_id", plan.run_id)
+                        journal.set_meta("resumed_from", earlier)
+                        journal.set_meta("earlier_run_ids", [*journal.meta.get("earlier_run_ids", []), earlier])
                     logger.info("resuming run %s from %s", journal.meta["run_id"], plan.job_dir)
                 else:
                     logger.warning(
@@ -179,7 +187,14 @@ class Run:
                     self.run_id,
                     self.plan.job_dir,
                 )
-                return Finish(exit_code, problems)
+                manifest_path = None
+                if self.plan.tracked and self.plan.run_id == self.run_id:
+                    # Named by its job (scrapyd's job id, HARVESTER_RUN_ID): the job leaves a manifest that says it
+                    # was interrupted and can be resumed. A run named at random keeps its id for --resume instead.
+                    manifest = self._manifest(reason, exit_code, problems, facts, failed_pages, None, 0, None, 0)
+                    manifest_path = self.plan.manifest_path(self.run_id)
+                    write_json_atomically(manifest_path, manifest)
+                return Finish(exit_code, problems, None, manifest_path)
             return self._finish(reason, exit_code, list(problems), facts, failed_pages)
         finally:
             self.release()
@@ -235,9 +250,9 @@ class Run:
         problems: list[str],
         stats: dict[str, Any],
         failed: list[dict[str, str]],
-        run_path: Path,
+        run_path: Path | None,
         written: int,
-        invalid_path: Path,
+        invalid_path: Path | None,
         invalid: int,
     ) -> dict[str, Any]:
         totals = self.totals()
@@ -253,6 +268,8 @@ class Run:
             "started_at": self.started_at,
             "ended_at": utc_now(),
             "sessions": self.sessions,
+            "resumed_from": self.resumed_from,
+            "resumable": reason == INTERRUPTED,
             "finish_reason": reason,
             "exit_code": exit_code,
             "problems": problems,
@@ -270,8 +287,8 @@ class Run:
             "stopped_at_known_page": stats.get("harvester/stopped_at_known_page"),
             "coverage": {k.rsplit("/", 1)[1]: v for k, v in stats.items() if k.startswith("harvester/coverage/")},
             "failed_pages": failed,
-            "output": {"path": run_path.name, "sha256": sha256_of(run_path), "records": written},
-            "invalid": {"path": invalid_path.name, "records": invalid} if invalid else None,
+            "output": {"path": run_path.name, "sha256": sha256_of(run_path), "records": written} if run_path else None,
+            "invalid": {"path": invalid_path.name, "records": invalid} if invalid and invalid_path else None,
             "schema_version": SCHEMA_VERSION,
             "harvester_version": __version__,
             # Scrapy's stats (requests, responses, retries, timings): here, not dumped onto the operator's screen
@@ -306,7 +323,7 @@ def write_failed_job_manifest(
     write_json_atomically(path, {
         "run_id": run_id, "source": source, "mode": None,
         "arguments": {k: v for k, v in arguments.items() if not k.startswith("_")},
-        "job_key": None, "started_at": now, "ended_at": now, "sessions": 0, "resumed_from": None,
+        "job_key": None, "started_at": now, "ended_at": now, "sessions": 0, "resumed_from": None, "resumable": False,
         "finish_reason": reason, "exit_code": exit_code, "problems": [problem], "counts": None,
         "failed_pages": [], "output": None, "invalid": None,
         "schema_version": SCHEMA_VERSION, "harvester_version": __version__,
