@@ -104,3 +104,35 @@ def test_a_scrapyd_job_with_a_bad_argument_leaves_a_manifest_under_its_job_id(tm
     assert (manifest["run_id"], manifest["exit_code"], manifest["finish_reason"]) == ("3f2a9c", 2, "bad_arguments")
     assert "unknown parameter bogus" in manifest["problems"][0]
     assert manifest["arguments"] == {"bogus": "1"}
+
+
+HOLD_THE_JOB = """
+import sys, time
+from scrapy.settings import Settings
+from harvester.crawl.spiders.wilson import WilsonSpider
+from harvester.storage.locks import JobLock
+from harvester.storage.plan import plan_run
+settings = Settings()
+settings.setmodule("harvester.settings", priority="project")
+settings.set("HARVESTER_OUTPUT_DIR", sys.argv[1])
+lock = JobLock(plan_run(settings, WilsonSpider(query="mao zedong")).lock_path, "job")
+print("held", flush=True)
+time.sleep(60)
+"""
+
+
+def test_a_scrapyd_job_refused_because_the_job_is_running_leaves_a_manifest(tmp_path):
+    holder = subprocess.Popen([sys.executable, "-c", HOLD_THE_JOB, str(tmp_path)], cwd=REPO, stdout=subprocess.PIPE,
+                              text=True)  # fmt: skip
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        result = scrapy("crawl", "wilson", "-a", "query=mao zedong", "-a", "_job=job2", "-s",
+                        f"HARVESTER_OUTPUT_DIR={tmp_path}")  # fmt: skip
+    finally:
+        holder.kill()
+        holder.wait()
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert "is in use by another harvester run" in result.stderr.strip().splitlines()[-1]
+    manifest = json.loads((tmp_path / "wilson" / "runs" / "job2.json").read_text())
+    assert (manifest["exit_code"], manifest["finish_reason"]) == (2, "refused")

@@ -319,6 +319,8 @@ def write_failed_job_manifest(
         path = confined(Path(settings.get("HARVESTER_OUTPUT_DIR")), source, "runs", f"{run_id}.json")
     except RunSetupError:
         return None
+    if path.exists():  # the job's own manifest (another session of it wrote one): not replaced by a refusal
+        return None
     now = utc_now()
     write_json_atomically(path, {
         "run_id": run_id, "source": source, "mode": None,

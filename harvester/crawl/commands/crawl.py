@@ -1,4 +1,5 @@
-"""``scrapy crawl``: bad spider arguments are one line (exit 2), and a scrapyd job with one leaves a manifest."""
+"""``scrapy crawl``: bad spider arguments, or a run that cannot start (the same job already running, a damaged
+state store), are one line (exit 2) before the crawl, and a scrapyd job refused so leaves a manifest."""
 
 from __future__ import annotations
 
@@ -25,17 +26,23 @@ class Command(ScrapyCrawl):
             spidercls = self.crawler_process.spider_loader.load(name)
         except KeyError:
             return None  # Scrapy says so itself
+        from harvester.storage.plan import plan_run
+        from harvester.storage.run import preflight, write_failed_job_manifest
+
         checked = dict(spargs)
+        reason = "bad_arguments"
         try:
             if hasattr(spidercls, "settings_arguments"):
                 checked = spidercls.settings_arguments(self.settings, checked)
-            spidercls(**checked)
-        except HarvesterError as error:
-            from harvester.storage.run import write_failed_job_manifest
-
+            spider = spidercls(**checked)
+            reason = "refused"  # the arguments are fine; the run cannot start (as `harvester crawl` checks)
+            if self.settings.getbool("HARVESTER_RUN_FILES"):
+                preflight(plan_run(self.settings, spider))
+        except (HarvesterError, OSError) as error:
+            problem = str(error) if isinstance(error, HarvesterError) else f"cannot prepare the output folder: {error}"
             job = spargs.get("_job") or self.settings.get("HARVESTER_RUN_ID")
             if job:  # scrapyd's job id: a monitor reading manifests sees this job failed, and why
                 write_failed_job_manifest(self.settings, getattr(spidercls, "name", name), str(job), spargs,
-                                          reason="bad_arguments", problem=str(error), exit_code=USAGE)  # fmt: skip
-            return str(error)
+                                          reason=reason, problem=problem, exit_code=USAGE)  # fmt: skip
+            return problem
         return None
