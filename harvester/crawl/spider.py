@@ -125,7 +125,12 @@ class ListingSpider(scrapy.Spider):
     def keeper(self) -> RunKeeper:
         """The run's owner (harvester.crawl.run_keeper); also when ``scrapy parse`` or ``check`` call a callback
         without :meth:`start`."""
-        return RunKeeper.of(self.crawler)
+        given = self.__dict__.get("_keeper")
+        return given if given is not None else RunKeeper.of(self.crawler)
+
+    @keeper.setter
+    def keeper(self, keeper: RunKeeper) -> None:  # a test's stand-in
+        self._keeper = keeper
 
     # --- what a site provides ---------------------------------------------------------------------------------
 
