@@ -1,4 +1,5 @@
-"""The ``harvester`` command: crawl, parse, serve, demo, names, profile (--suggest), score.
+"""The ``harvester`` command: crawl, parse, serve, demo, names, profile (--suggest), score; and for data users
+export, report, diff, status (harvester/products/).
 
 Exit codes: 0 success; 1 the run failed (no records, a challenge page, failed pages, errors); 2 bad usage or
 bad input (unknown spider, facet or sort, a missing file, a file that is not a listing, a damaged state store
@@ -425,6 +426,35 @@ def cmd_names(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- products: export, report, diff, status (harvester/products/) ------------------------------------------
+
+
+def _product(command: str, args: argparse.Namespace) -> int:
+    """Run a product command (harvester.products.commands); its bad input is a usage error (exit 2)."""
+    from harvester.products import ProductError, commands
+
+    try:
+        return int(getattr(commands, command)(args))
+    except ProductError as error:
+        raise UsageError(str(error)) from None
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    return _product("export", args)
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    return _product("report", args)
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    return _product("diff", args)
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    return _product("status", args)
+
+
 # --- parser -------------------------------------------------------------------------------------------------
 
 
@@ -498,6 +528,32 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("--json", type=Path, metavar="OUT", help="also write the figures as JSON")
     score.add_argument("--details", action="store_true", help="list misses and false positives per page")
     score.set_defaults(handler=cmd_score)
+
+    export = sub.add_parser("export", help="a dataset or run file as CSV (flat, spreadsheet-safe) or Parquet")
+    export.add_argument("dataset", metavar="DATASET", help="dataset.jsonl or a run file")
+    export.add_argument("--format", choices=["csv", "parquet"], required=True)
+    export.add_argument("--out", metavar="FILE", help="default: beside DATASET (dataset.csv, dataset.parquet)")
+    export.add_argument("--bom", action="store_true", help="CSV: start with a UTF-8 byte order mark (for Excel)")
+    export.set_defaults(handler=cmd_export)
+
+    report = sub.add_parser("report", help="one self-contained HTML page of plots about a dataset")
+    report.add_argument("dataset", metavar="DATASET", help="dataset.jsonl (its runs are read from runs/ beside it)")
+    report.add_argument("--out", metavar="FILE", help="default: report.html beside DATASET")
+    report.set_defaults(handler=cmd_report)
+
+    diff = sub.add_parser("diff", help="records added, removed and changed (field by field) between two runs")
+    diff.add_argument("run_a", metavar="RUN_A", help="a run id (or unique prefix) under --output-dir, or a file")
+    diff.add_argument("run_b", metavar="RUN_B")
+    diff.add_argument("--output-dir", type=Path, help="where run ids are looked up (default: output)")
+    diff.add_argument("--all-fields", action="store_true", help="compare every field but crawled_at, not only content")
+    diff.add_argument("--json", action="store_true", help="JSON instead of text")
+    diff.set_defaults(handler=cmd_diff)
+
+    status = sub.add_parser("status", help="the last run of every job; exit 1 when one failed or is too old")
+    status.add_argument("--output-dir", type=Path, help="the output folder (default: output)")
+    status.add_argument("--max-age", type=float, metavar="HOURS", help="a last run older than this needs attention")
+    status.add_argument("--json", action="store_true", help="JSON instead of a table")
+    status.set_defaults(handler=cmd_status)
     return parser
 
 

@@ -1,41 +1,36 @@
-"""Memory that stays flat with the size of a crawl (issue 6): pages requested a window at a time, compact keys."""
+"""Memory that stays flat with the size of a crawl: pages requested a window at a time; one key per record."""
 
 from __future__ import annotations
-
-import os
-import random
 
 import pytest
 
 from harvester.devtools.replay import ReplayServer
-from harvester.pipelines.dedupe import DigestSet, compact_key
+from harvester.pipelines.dedupe import DedupePipeline
 from tests.support.cli import LOCAL, harvester, read_jsonl
 from tests.support.paths import WILSON_SITE
 from tests.support.runs import MAO, comparable
 
 
-def test_a_digest_set_is_a_set():
-    rng = random.Random(6)
-    digests = [rng.randbytes(16) for _ in range(5000)]
-    digests += [bytes(16), b"\x00\x00" + b"\x01" * 14]
-    found, reference = DigestSet(), set()
-    for digest in digests + digests[:100]:
-        assert (digest in found) == (digest in reference)
-        found.add(digest)
-        reference.add(digest)
-    assert len(found) == len(reference)
-    assert all(d in found for d in reference)
-    # Bytes 8-23 of two stored digests, in their bucket: a match across the boundary is not a member.
-    assert b"\x00" * 10 + b"\x01" * 6 not in found
-    assert os.urandom(16) not in found
-    assert "not bytes" not in found
+def test_dedupe_drops_a_document_seen_twice_by_id_or_by_content():
+    from types import SimpleNamespace
 
+    from scrapy.exceptions import DropItem
+    from scrapy.settings import Settings
+    from scrapy.statscollectors import MemoryStatsCollector
 
-def test_compact_keys_differ_where_keys_differ():
-    keys = [("id", "wilson:1"), ("id", "wilson:10"), ("content", "a", "b", ""), ("content", "a", "", "b"),
-            ("content", "ab", "", ""), ("id", "wilson:1\x00")]  # fmt: skip
-    assert len({compact_key(k) for k in keys}) == len(keys)
-    assert compact_key(("id", "wilson:1")) == compact_key(("id", "wilson:1"))
+    stats = MemoryStatsCollector(SimpleNamespace(settings=Settings()))
+    pipeline = DedupePipeline(stats)
+    first = {"id": "wilson:1", "title": "A"}
+    assert pipeline.process_item(first) is first
+    assert pipeline.process_item({"id": "wilson:10", "title": "A"})  # another id: kept
+    with pytest.raises(DropItem, match="wilson:1"):
+        pipeline.process_item({"id": "wilson:1", "title": "B"})
+    no_id = {"id": None, "title": "T", "date_raw": "1950", "summary": None}
+    assert pipeline.process_item(no_id) is no_id
+    with pytest.raises(DropItem):
+        pipeline.process_item(dict(no_id))
+    assert pipeline.process_item({**no_id, "summary": "other"})
+    assert stats.get_value("harvester/duplicates") == 2
 
 
 @pytest.mark.e2e

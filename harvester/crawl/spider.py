@@ -60,7 +60,7 @@ from harvester.crawl.run_keeper import RunKeeper
 from harvester.crawl.workers import Workers
 from harvester.errors import SpiderArgumentError
 from harvester.model import ChallengePageError, ListingPage, PageError, PageSummary, RawBlock
-from harvester.records import raw_item, record_id
+from harvester.records import raw_item
 
 logger = logging.getLogger(__name__)
 
@@ -267,16 +267,20 @@ class ListingSpider(scrapy.Spider):
         stats.inc_value("harvester/blocks", len(listing.blocks))
         for name, missing in listing.missing.items():
             stats.inc_value(f"harvester/missing/{name}", missing)
+        offset = self._offset(page, listing)
+        profile = self.profile_for(response.url)
+        items = [
+            raw_item(block, source=self.name, listing_url=response.url, page=page, offset=offset, profile=profile,
+                     titles=self.titles)
+            for block in listing.blocks
+        ]  # fmt: skip
         fresh = True
-        if self._sequential:
-            ids = {i for i in (record_id(self.name, block.url) for block in listing.blocks) if i}
+        if self._sequential:  # the ids by the profile's own rule, computed once (the records carry the same)
+            ids = {item["id"] for item in items if item["id"]}
             fresh = bool(ids - self.keeper.run.known(ids))
         self.keeper.page_parsed(PageSummary(page, response.url, len(listing.blocks), fresh, listing.counts))
         yield from self._next_pages(response.url, page, listing, fresh=fresh)
-        offset = self._offset(page, listing)
-        for block in listing.blocks:
-            yield raw_item(block, source=self.name, listing_url=response.url, page=page, offset=offset,
-                           profile=self.profile_for(response.url), titles=self.titles)
+        yield from items
 
     #: How this source's titles are read (harvester.records.TITLE_MODES) when it has no profile.
     titles: ClassVar[str] = "none"

@@ -24,7 +24,7 @@ from harvester.model import Counts, ListingPage, NotAListingError, RawBlock
 from harvester.parsing.counts import find_counts
 from harvester.parsing.detect import raise_if_challenge
 from harvester.parsing.html_text import clean, element_text
-from harvester.profiles import Count, Empty, Extractor, Field, Profile
+from harvester.profiles.model import Count, Empty, Extractor, Field, Profile
 
 __all__ = ["extract", "parse_file_with_profile", "parse_with_profile", "read_counts"]
 

@@ -34,6 +34,7 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import parsel
+import tomlkit
 from lxml import etree
 from parsel import css2xpath
 
@@ -768,23 +769,31 @@ def _reproduced(selector: parsel.Selector, profile: Any, page_url: str | None, r
     return sum((want & got).values())
 
 
-# --- TOML with comments ---------------------------------------------------------------------------------------
+# --- TOML with comments (tomlkit) ------------------------------------------------------------------------------
 
 
-def _toml(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return repr(value)
+def _value(value: Any) -> Any:
+    """A TOML item for ``value``: strings literal ('...') when they can be (regexes and XPath stay readable)."""
     if isinstance(value, str):
-        if "'" not in value and "\n" not in value and not any(ord(c) < 32 or ord(c) == 127 for c in value):
-            return f"'{value}'"
-        return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
-    if isinstance(value, list):
-        return "[" + ", ".join(_toml(v) for v in value) + "]"
+        literal = "'" not in value and "\n" not in value and not any(ord(c) < 32 or ord(c) == 127 for c in value)
+        return tomlkit.string(value, literal=literal)
     if isinstance(value, dict):
-        return "{ " + ", ".join(f"{k} = {_toml(v)}" for k, v in value.items()) + " }"
-    raise TypeError(f"cannot write {type(value).__name__} as TOML")
+        table = tomlkit.inline_table()
+        for key, item in value.items():
+            table.append(key, _value(item))
+        return table
+    if isinstance(value, list):
+        array = tomlkit.array()
+        for item in value:
+            array.append(_value(item))
+        return array
+    return tomlkit.item(value)
+
+
+def _commented(value: Any, comment: str) -> Any:
+    item = _value(value)
+    item.comment(comment)
+    return item
 
 
 def _render(
@@ -799,70 +808,86 @@ def _render(
     notes: list[str],
     start_note: str | None,
 ) -> str:
-    out: list[str] = []
-    add = out.append
-    add(f"# DRAFT profile written by `harvester profile --suggest` from {origin or 'a saved page'}"
-        + (f" ({page_url})" if page_url else "") + ".")  # fmt: skip
-    add(f"# Auto mode found {len(result.blocks)} result blocks (confidence {result.confidence:.2f}, layout "
-        f"{result.layout}): {result.block_signature}")  # fmt: skip
-    add(f"#   in {result.container_path}")
-    add("# Everything below was derived from this one page. Review it before use:")
-    add("#   1. the block selector and each field on a second page of the site (page 2, another search);")
-    add("#   2. [start]: put the listing's parameters under [params] if it has any (docs/profiles.md);")
-    add("#   3. add [not_a_listing] (a marker of detail pages) and [empty] (the 'no results' message);")
-    add("#   4. check: harvester parse --profile THIS.toml saved.html --base-url URL")
+    doc = tomlkit.document()
+    doc.add(tomlkit.comment(f"DRAFT profile written by `harvester profile --suggest` from {origin or 'a saved page'}"
+                            + (f" ({page_url})" if page_url else "") + "."))  # fmt: skip
+    doc.add(tomlkit.comment(f"Auto mode found {len(result.blocks)} result blocks (confidence {result.confidence:.2f}, "
+                            f"layout {result.layout}): {result.block_signature}"))  # fmt: skip
+    doc.add(tomlkit.comment(f"  in {result.container_path}"))
+    for line in (
+        "Everything below was derived from this one page. Review it before use:",
+        "  1. the block selector and each field on a second page of the site (page 2, another search);",
+        "  2. [start]: put the listing's parameters under [params] if it has any (docs/profiles.md);",
+        "  3. add [not_a_listing] (a marker of detail pages) and [empty] (the 'no results' message);",
+        "  4. check: harvester parse --profile THIS.toml saved.html --base-url URL",
+    ):
+        doc.add(tomlkit.comment(line))
     if notes:
-        add("# REVIEW:")
-        out.extend(f"#   - {note}" for note in notes)
-    add("")
+        doc.add(tomlkit.comment("REVIEW:"))
+        for note in notes:
+            doc.add(tomlkit.comment(f"  - {note}"))
+    doc.add(tomlkit.nl())
     for key in ("format", "name", "title"):
-        add(f"{key} = {_toml(data[key])}")
-    add("")
-    add("[start]")
+        doc.add(key, _value(data[key]))
+
+    start = tomlkit.table()
     if start_note:
-        add(f"# {start_note}")
-    add(f"base_url = {_toml(data['start']['base_url'])}")
-    add(f"url = {_toml(data['start']['url'])}")
-    add("")
-    add("[pagination]")
+        start.add(tomlkit.comment(start_note))
+    start.add("base_url", _value(data["start"]["base_url"]))
+    start.add("url", _value(data["start"]["url"]))
+    doc.add("start", start)
+
+    pagination = tomlkit.table()
     pag = data["pagination"]
     if nxt is not None:
-        add(f"# next page seen on this page: {nxt.url} ({nxt.how}" + (f", {nxt.text!r})" if nxt.text else ")"))
+        pagination.add(tomlkit.comment(
+            f"next page seen on this page: {nxt.url} ({nxt.how}" + (f", {nxt.text!r})" if nxt.text else ")")
+        ))  # fmt: skip
     for key in ("param", "path", "first", "size", "next"):
         if key in pag:
-            comment = "   # results per page on this page" if key == "size" else ""
-            add(f"{key} = {_toml(pag[key])}{comment}")
-    add("")
-    add("[blocks]")
-    add(f"# selects {selected} elements on the page; auto mode kept {matched} of them as results")
-    add(f"css = {_toml(data['blocks']['css'])}")
-    add("")
-    add("[fields]")
+            item = _commented(pag[key], "results per page on this page") if key == "size" else _value(pag[key])
+            pagination.add(key, item)
+    doc.add("pagination", pagination)
+
+    blocks = tomlkit.table()
+    blocks.add(tomlkit.comment(f"selects {selected} elements on the page; auto mode kept {matched} of them as results"))
+    blocks.add("css", _value(data["blocks"]["css"]))
+    doc.add("blocks", blocks)
+
+    fields = tomlkit.table()
     for key in ("url", "title", "date", "summary"):
         choice = chosen.get(key)
         if choice is None:
-            add(f"# {key}: not derived" + (" (review)" if key != "summary" else " (optional)"))
+            fields.add(tomlkit.comment(f"{key}: not derived" + (" (review)" if key != "summary" else " (optional)")))
             continue
         how = f"gives auto mode's {key} for {choice.right} of {choice.wanted} blocks"
         if key == "summary":
             how = f"holds (part of) auto mode's summary for {choice.right} of {choice.wanted} blocks; review"
         if key == "date" and choice.spec.regex:
             how += "; the regex cuts the date out of longer text"
-        add(f"{key} = {_toml(data['fields'][key])}   # {how}")
-    add("")
+        fields.add(key, _commented(data["fields"][key], how))
+    doc.add("fields", fields)
+
     if "dates" in data:
-        add("[dates]")
-        add("# strptime formats that read every date on this page as the date normaliser does")
-        add(f"formats = {_toml(data['dates']['formats'])}")
-        add("")
-    add("# Not derivable from one page; fill in when you know the site:")
-    add("# [not_a_listing]")
-    add('# markers = ["body.single"]   # something only a detail page has')
-    add('# what = "a single document page"')
-    add("# [empty]")
-    add("# regex = 'no results|nothing found'")
-    add("")
-    add("[politeness]   # the project's defaults; a site may ask for more (robots.txt Crawl-delay)")
+        dates = tomlkit.table()
+        dates.add(tomlkit.comment("strptime formats that read every date on this page as the date normaliser does"))
+        dates.add("formats", _value(data["dates"]["formats"]))
+        doc.add("dates", dates)
+
+    doc.add(tomlkit.nl())
+    for line in (
+        "Not derivable from one page; fill in when you know the site:",
+        "[not_a_listing]",
+        'markers = ["body.single"]   # something only a detail page has',
+        'what = "a single document page"',
+        "[empty]",
+        "regex = 'no results|nothing found'",
+    ):
+        doc.add(tomlkit.comment(line))
+
+    politeness = tomlkit.table()
+    politeness.comment("the project's defaults; a site may ask for more (robots.txt Crawl-delay)")
     for key, value in data["politeness"].items():
-        add(f"{key} = {_toml(value)}")
-    return "\n".join(out) + "\n"
+        politeness.add(key, _value(value))
+    doc.add("politeness", politeness)
+    return tomlkit.dumps(doc)
