@@ -13,6 +13,7 @@ from scrapy.crawler import Crawler
 from scrapy.settings import Settings
 
 from harvester.crawl.spiders.wilson import WilsonSpider
+from harvester.products import schemas
 from tests.support.cli import LOCAL, harvester
 from tests.support.paths import REPO
 
@@ -104,12 +105,14 @@ def test_a_scrapyd_job_with_a_bad_argument_leaves_a_manifest_under_its_job_id(tm
     assert (manifest["run_id"], manifest["exit_code"], manifest["finish_reason"]) == ("3f2a9c", 2, "bad_arguments")
     assert "unknown parameter bogus" in manifest["problems"][0]
     assert manifest["arguments"] == {"bogus": "1"}
+    assert schemas.errors("manifest", manifest) == []  # harvester status and report read it like any other
 
 
 HOLD_THE_JOB = """
 import sys, time
 from scrapy.settings import Settings
 from harvester.crawl.spiders.wilson import WilsonSpider
+from harvester.products import schemas
 from harvester.storage.locks import JobLock
 from harvester.storage.plan import plan_run
 settings = Settings()
@@ -136,3 +139,4 @@ def test_a_scrapyd_job_refused_because_the_job_is_running_leaves_a_manifest(tmp_
     assert "is in use by another harvester run" in result.stderr.strip().splitlines()[-1]
     manifest = json.loads((tmp_path / "wilson" / "runs" / "job2.json").read_text())
     assert (manifest["exit_code"], manifest["finish_reason"]) == (2, "refused")
+    assert schemas.errors("manifest", manifest) == []

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from harvester.products import schemas
 from tests.support.cli import read_jsonl
 from tests.support.paths import REPO
 from tests.support.scrapyd import call, start_scrapyd, wait
@@ -91,6 +92,7 @@ def test_every_scrapyd_job_leaves_a_manifest_under_its_own_id(scrapyd, tmp_path)
     manifest = json.loads((runs / f"{bad}.json").read_text())
     assert (manifest["exit_code"], manifest["finish_reason"]) == (2, "bad_arguments")
     assert "unknown parameter bogus" in manifest["problems"][0]
+    assert schemas.errors("manifest", manifest) == []
 
     with ReplayServer(WILSON_SITE, delay=1.5) as site:  # slow enough to be cancelled after its first page
         crawl = [("query", "mao zedong"), ("setting", f"WILSON_BASE_URL={site}"), *settings,
@@ -105,6 +107,7 @@ def test_every_scrapyd_job_leaves_a_manifest_under_its_own_id(scrapyd, tmp_path)
         assert interrupted["resumable"] is True
         assert interrupted["output"] is None
         assert not (runs / f"{first}.jsonl").exists()
+        assert schemas.errors("manifest", interrupted) == []
 
         second = schedule(base, *crawl)
         finished_job(base, second, deadline)
@@ -114,3 +117,4 @@ def test_every_scrapyd_job_leaves_a_manifest_under_its_own_id(scrapyd, tmp_path)
     assert resumed["sessions"] == 2
     assert resumed["counts"]["records"] == 21
     assert len(read_jsonl(runs / f"{second}.jsonl")) == 21
+    assert schemas.errors("manifest", resumed) == []

@@ -308,13 +308,23 @@ class Run:
 
 
 def write_failed_job_manifest(
-    settings: Any, source: str, run_id: str, arguments: dict[str, Any], *, reason: str, problem: str, exit_code: int
+    settings: Any,
+    source: str,
+    run_id: str,
+    arguments: dict[str, Any],
+    *,
+    reason: str,
+    problem: str,
+    exit_code: int,
+    job_key: str | None = None,
 ) -> Path | None:
-    """The manifest of a job that failed before its run could start (a bad spider argument under scrapyd): a
-    monitor that reads manifests sees every job. Written only where a run's manifest would be; None if the names
-    cannot make a safe path (the problem is then only in the job's log)."""
+    """The manifest of a job refused before its run could start (a bad spider argument under scrapyd, the same
+    job already running): a monitor that reads manifests sees every job. Written only where a tracked run's
+    manifest would be, never over one; None when not written (the problem is then only in the job's log)."""
     from harvester.storage.plan import confined
 
+    if settings.get("HARVESTER_OUTPUT_PATH"):
+        return None  # a one-off run writes no manifest
     try:
         path = confined(Path(settings.get("HARVESTER_OUTPUT_DIR")), source, "runs", f"{run_id}.json")
     except RunSetupError:
@@ -322,13 +332,16 @@ def write_failed_job_manifest(
     if path.exists():  # the job's own manifest (another session of it wrote one): not replaced by a refusal
         return None
     now = utc_now()
+    counts = dict.fromkeys(("pages", "failed_pages", "records", "new", "changed", "unchanged", "invalid",
+                            "duplicates", "unresolved_names"), 0)  # fmt: skip
     write_json_atomically(path, {
-        "run_id": run_id, "source": source, "mode": None,
+        "run_id": run_id, "source": source, "mode": "full" if settings.getbool("HARVESTER_FULL") else "incremental",
         "arguments": {k: v for k, v in arguments.items() if not k.startswith("_")},
-        "job_key": None, "started_at": now, "ended_at": now, "sessions": 0, "resumed_from": None, "resumable": False,
-        "finish_reason": reason, "exit_code": exit_code, "problems": [problem], "counts": None,
-        "failed_pages": [], "output": None, "invalid": None,
+        "job_key": job_key, "started_at": now, "ended_at": now, "sessions": 0,
+        "finish_reason": reason, "exit_code": exit_code, "problems": [problem], "counts": counts,
+        "stopped_at_known_page": None, "coverage": {}, "failed_pages": [], "output": None, "invalid": None,
         "schema_version": SCHEMA_VERSION, "harvester_version": __version__,
+        "resumed_from": None, "resumable": False, "stats": {},
     })  # fmt: skip
     return path
 

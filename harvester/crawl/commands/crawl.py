@@ -30,19 +30,21 @@ class Command(ScrapyCrawl):
         from harvester.storage.run import preflight, write_failed_job_manifest
 
         checked = dict(spargs)
-        reason = "bad_arguments"
+        reason, job_key = "bad_arguments", None
         try:
             if hasattr(spidercls, "settings_arguments"):
                 checked = spidercls.settings_arguments(self.settings, checked)
             spider = spidercls(**checked)
             reason = "refused"  # the arguments are fine; the run cannot start (as `harvester crawl` checks)
             if self.settings.getbool("HARVESTER_RUN_FILES"):
-                preflight(plan_run(self.settings, spider))
+                plan = plan_run(self.settings, spider)
+                job_key = plan.job_key
+                preflight(plan)
         except (HarvesterError, OSError) as error:
             problem = str(error) if isinstance(error, HarvesterError) else f"cannot prepare the output folder: {error}"
             job = spargs.get("_job") or self.settings.get("HARVESTER_RUN_ID")
             if job:  # scrapyd's job id: a monitor reading manifests sees this job failed, and why
                 write_failed_job_manifest(self.settings, getattr(spidercls, "name", name), str(job), spargs,
-                                          reason=reason, problem=problem, exit_code=USAGE)  # fmt: skip
+                                          reason=reason, problem=problem, exit_code=USAGE, job_key=job_key)  # fmt: skip
             return problem
         return None
