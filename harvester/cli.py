@@ -108,6 +108,11 @@ def run_crawl(spider: str, spider_args: dict[str, Any], overrides: dict[str, Any
         _check_output(Path(settings.get("HARVESTER_OUTPUT_PATH")))
     _check_run(settings, checked)
 
+    from harvester.crawl.logs import install_cli_logging
+    from harvester.crawl.progress import is_terminal
+
+    install_cli_logging(settings, terminal=is_terminal(settings, sys.stderr))
+    settings.set("LOG_INSTALL_ROOT_HANDLER", False, priority="cmdline")  # install_cli_logging did it
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(spidercls)
     process.crawl(crawler, **spider_args)
@@ -152,6 +157,20 @@ def _crawl_overrides(args: argparse.Namespace) -> dict[str, Any]:
         overrides["HARVESTER_CONTACT_URL"] = args.contact
     if args.log_level:
         overrides["LOG_LEVEL"] = args.log_level
+    if getattr(args, "log_file", None):
+        overrides["LOG_FILE"] = str(args.log_file)
+    if getattr(args, "nolog", False):
+        overrides["LOG_ENABLED"] = False
+    if getattr(args, "feed_append", None) or getattr(args, "feed_overwrite", None):
+        from scrapy.settings import Settings
+        from scrapy.utils.conf import feed_process_params_from_cli
+
+        try:
+            overrides["FEEDS"] = feed_process_params_from_cli(
+                Settings(), args.feed_append, overwrite_output=args.feed_overwrite
+            )
+        except Exception as error:  # scrapy's UsageError: an unknown format
+            raise UsageError(f"-o/-O: {error}") from None
     return overrides
 
 
@@ -593,7 +612,17 @@ def _add_output_options(parser: argparse.ArgumentParser) -> None:
         "--resume", action="store_true", help="continue this job's interrupted run (else start a new one)"
     )
     parser.add_argument("--contact", metavar="URL", help="operator contact URL for the user agent")
-    parser.add_argument("--log-level", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    parser.add_argument(
+        "-L", "--log-level", choices=["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"],
+        help="log level (default INFO; on a terminal only warnings are shown unless this is given)",
+    )
+    parser.add_argument("--log-file", "--logfile", type=Path, metavar="FILE",
+                        help="write the whole log to FILE (the console then shows warnings and errors only)")
+    parser.add_argument("--nolog", action="store_true", help="no log at all (the summary is still printed)")
+    parser.add_argument("-o", "--output", dest="feed_append", action="append", metavar="FILE",
+                        help="also export the records as a Scrapy feed, appending to FILE (FILE:FORMAT works)")
+    parser.add_argument("-O", "--overwrite-output", dest="feed_overwrite", action="append", metavar="FILE",
+                        help="also export the records as a Scrapy feed, overwriting FILE")
     parser.add_argument("-s", "--set", action="append", metavar="NAME=VALUE", help="a Scrapy setting")
 
 

@@ -9,6 +9,12 @@ from harvester import __version__
 BOT_NAME = "harvester"
 SPIDER_MODULES = ["harvester.crawl.spiders"]
 NEWSPIDER_MODULE = "harvester.crawl.spiders"
+# `scrapy crawl` (one line for a bad argument; a manifest for a scrapyd job), `parse` and `check` (no run files)
+COMMANDS_MODULE = "harvester.crawl.commands"
+# `scrapy check`: @replica serves the bundled replica on 127.0.0.1 for a contract (harvester/crawl/contracts.py)
+SPIDER_CONTRACTS = {"harvester.crawl.contracts.ReplicaContract": 5}
+# DOWNLOAD_DELAY=0 given by the operator also starts AutoThrottle at 0 (harvester/crawl/addons.py)
+ADDONS = {"harvester.crawl.addons.OperatorDelay": 0}
 
 # Who we are and how to reach the operator. Set HARVESTER_CONTACT_URL (a project page or mailto: address)
 # for real crawls (`harvester crawl --contact URL`): it is appended to the user agent. The crawl warns when it
@@ -42,6 +48,8 @@ DOWNLOADER = "harvester.crawl.downloader.SlotLimitedDownloader"
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "harvester.crawl.retry.RetryAfterMiddleware": 550,
+    # no such host / connection refused before the host ever answered: not retried, the run stops at once
+    "harvester.crawl.first_contact.FirstContactMiddleware": 560,
     "harvester.crawl.charset.CharsetMiddleware": 575,  # after decompression (590), before the spider
 }
 # Memory: a listing page is ~20-200 kB (100 rows); anything this big is not one. A page over the maximum is
@@ -91,6 +99,8 @@ HARVESTER_OUTPUT_PATH = ""
 # changed records in the run file); HARVESTER_FULL puts every record there. HARVESTER_RESUME continues an
 # interrupted run of the same job. HARVESTER_RUN_ID fixes the run id (a file-safe name).
 HARVESTER_FULL = False
+# False: the crawl writes no run files at all (`scrapy parse`, `scrapy check` set it through their commands).
+HARVESTER_RUN_FILES = True
 HARVESTER_RESUME = False
 HARVESTER_RUN_ID = ""
 HARVESTER_PROGRESS_INTERVAL = 30.0  # seconds between progress log lines when stderr is not a terminal

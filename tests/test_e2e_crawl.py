@@ -155,13 +155,14 @@ def test_challenge_page_fails_the_run_with_a_clear_message(replay_site, tmp_path
     result, records = crawl(replay_site.base_url, tmp_path, "--query", "challenge")
     assert result.code == 1
     assert "challenge" in result.stderr.lower()
-    assert records == []
+    assert records is None  # no record: no (empty) output file either
 
 
-def test_empty_result_fails_the_run(replay_site, tmp_path):
+def test_a_saved_search_with_no_results_is_a_result_for_cron(replay_site, tmp_path):
     result, records = crawl(replay_site.base_url, tmp_path, "--query", "no such thing anywhere")
-    assert result.code == 1
-    assert "no results" in result.stderr
+    assert result.code == 0, result.stderr
+    assert "0 records from 1 pages: the listing shows no results" in result.stdout
+    assert "harvester: error" not in result.stderr
     assert records == []
 
 

@@ -43,10 +43,11 @@ def test_no_records_although_the_listing_had_some_fails():
     assert "quarantined" in outcome.problems[0]
 
 
-def test_an_empty_listing_fails():
+def test_a_listing_that_says_it_has_no_results_is_a_result():
     outcome = decide_outcome(stats(**{"harvester/records": 0, "harvester/blocks": 0, "harvester/pages_parsed": 1}))
-    assert outcome.code == FAILED
-    assert outcome.problems == ["no records: the listing shows no results"]
+    assert outcome.code == OK
+    assert outcome.problems == []
+    assert outcome.summary.startswith("0 records from 1 pages: the listing shows no results")
 
 
 def test_no_page_read_fails():

@@ -127,4 +127,4 @@ def test_robots_txt_is_obeyed_by_default(tmp_path):
     assert not searches(server)  # robots.txt was read; nothing else was fetched
     assert server.requests["/robots.txt"] == 1
     assert "forbidden by the site's robots.txt" in run.result.stderr
-    assert run.records == []
+    assert run.records is None  # no record: no (empty) output file

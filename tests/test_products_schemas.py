@@ -91,10 +91,12 @@ def test_the_dataset_schema_rejects_broken_lines(harvested, change, error):
         (lambda m: m.pop("counts"), "counts"),
         (lambda m: m["counts"].update(new=-1), "$.counts.new"),
         (lambda m: m.update(mode="one-off"), "$.mode"),
-        (lambda m: m.update(finish_reason="shutdown"), "$.finish_reason"),
+        (lambda m: m.update(finish_reason="shutdown"), "$.resumable"),  # interrupted: resumable, no output
+        (lambda m: m.update(resumable=True), "$.resumable"),  # a finished run is not resumable
         (lambda m: m["output"].update(sha256="abc"), "$.output.sha256"),
         (lambda m: m["coverage"].update(colour=1.0), "$.coverage"),
-        (lambda m: m.update(exit_code=2), "$.exit_code"),
+        (lambda m: m.update(exit_code=2), "$.finish_reason"),  # 2: only a job refused before its run started
+        (lambda m: m.update(output=None), "$.output"),  # a finished run has its run file
     ],
 )
 def test_the_manifest_schema_rejects_broken_manifests(harvested, change, error):

@@ -216,3 +216,42 @@ def test_a_running_job_and_a_damaged_job_dir_are_refused(tmp_path):
     with pytest.raises(RunSetupError, match=r"job dir .* is damaged"):
         Run.start(plan(tmp_path, resume=True))
     preflight(p)  # without --resume a damaged job dir is simply discarded
+
+
+def test_no_unix_only_module_is_imported_so_windows_can_run_a_crawl():
+    """fcntl (and termios, pwd, grp, resource) do not exist on Windows: an import of one kills every crawl there."""
+    import ast
+
+    from tests.support.paths import REPO
+
+    unix_only = {"fcntl", "termios", "pwd", "grp", "resource", "posix"}
+    found = []
+    for path in (REPO / "harvester").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            names += [node.module] if isinstance(node, ast.ImportFrom) and node.module else []
+            found += [f"{path.name}: {n}" for n in names if n.split(".")[0] in unix_only]
+    assert found == []
+
+
+def test_the_job_lock_is_dropped_by_the_os_when_its_process_dies(tmp_path):
+    import subprocess
+    import sys
+
+    from tests.support.paths import REPO
+
+    p = plan(tmp_path)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time; from pathlib import Path; "
+         "from harvester.storage.locks import JobLock; "
+         "lock = JobLock(Path(sys.argv[1]), 'job'); print('held', flush=True); time.sleep(60)", str(p.lock_path)],
+        cwd=REPO, stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        with pytest.raises(RunSetupError, match="in use by another harvester run"):
+            preflight(p)
+    finally:
+        holder.kill()
+        holder.wait()
+    preflight(p)  # the OS released it with the process

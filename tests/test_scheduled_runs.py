@@ -47,6 +47,9 @@ def test_first_run_writes_run_file_manifest_state_and_dataset(replay_site, tmp_p
     assert manifest["harvester_version"]
     assert manifest["started_at"] <= manifest["ended_at"]
     assert manifest["coverage"]["title"] == 1.0
+    # Scrapy's stats are kept in the manifest (the terminal does not get the dump)
+    assert manifest["stats"]["downloader/response_status_count/200"] >= 3
+    assert manifest["stats"]["finish_time"].startswith("20")
     dataset = read_jsonl(out / "wilson" / "dataset.jsonl")
     assert [r["id"] for r in dataset] == sorted(r["id"] for r in records)
     assert all(r["first_seen"] == r["last_seen"] == r["crawled_at"] for r in dataset)

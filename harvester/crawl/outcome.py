@@ -36,7 +36,9 @@ def decide_outcome(stats: Mapping[str, Any], *, max_failed_ratio: float = 0.0) -
     errors = int(stats.get("log_count/ERROR", 0))
     problems: list[str] = []
 
-    if stats.get("harvester/challenge_pages"):
+    if stats.get("harvester/unreachable"):  # first contact failed (harvester.crawl.first_contact): one line
+        problems.append(str(stats["harvester/unreachable"]))
+    elif stats.get("harvester/challenge_pages"):
         where = failed[-1]["url"] if failed else "a listing page"
         problems.append(f"blocked by a bot-protection challenge page at {where}; stopped early")
     elif reason != "finished":
@@ -54,16 +56,18 @@ def decide_outcome(stats: Mapping[str, Any], *, max_failed_ratio: float = 0.0) -
                 invalid = int(stats.get("harvester/invalid", 0))
                 why = f" ({invalid} broke the record contract and were quarantined)" if invalid else ""
                 problems.append(f"{blocks} result blocks were read but no record was written{why}")
-        elif pages:
-            problems.append("no records: the listing shows no results")
-        else:
+        elif not pages:
             problems.append("no records: no listing page could be read")
     unexplained = errors - len(failed)
     if unexplained > 0 and not problems:
         problems.append(f"{unexplained} errors were logged (see the log above)")
 
+    # A listing that says it has no results is an answer, not a failure: a saved search that matches nothing
+    # tonight is a result for cron (exit 0), said in the summary. Pages that fail or are not listings are not.
+    empty = not problems and records == 0 and blocks == 0 and pages > 0
     summary = (
         f"{records} records from {pages} pages"
+        f"{': the listing shows no results' if empty else ''}"
         f"{_optional(stats, 'harvester/new', 'new')}{_optional(stats, 'harvester/changed', 'changed')}"
         f"{_optional(stats, 'harvester/unchanged', 'unchanged')}"
         f", {len(failed)} failed pages"

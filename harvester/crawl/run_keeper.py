@@ -13,8 +13,12 @@ run's files, and keeps the final :class:`~harvester.crawl.outcome.Outcome` for w
 from __future__ import annotations
 
 import logging
+import shutil
 import sqlite3
+import tempfile
 import time
+from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 from scrapy import signals
@@ -35,6 +39,7 @@ class RunKeeper:
         self.crawler = crawler
         self.max_failed_ratio = crawler.settings.getfloat("HARVESTER_MAX_FAILED_PAGE_RATIO")
         self._run: Run | None = None
+        self._scratch: Path | None = None
         self.failed_pages: list[dict[str, str]] = []
         self.outcome: Outcome | None = None
         self._started = time.time()  # a run file older than this is not this run's
@@ -60,7 +65,14 @@ class RunKeeper:
         """The run, started on first use (the first pipeline's ``open_spider``, before the spider starts)."""
         if self._run is None:
             spider = self.crawler.spider
-            self._run = Run.start(plan_run(self.crawler.settings, spider))
+            plan = plan_run(self.crawler.settings, spider)
+            if not self.crawler.settings.getbool("HARVESTER_RUN_FILES"):
+                # scrapy parse / scrapy check: the pipelines still run, into a scratch one-off run that is thrown
+                # away at the end; nothing is written into the output folder.
+                self._scratch = Path(tempfile.mkdtemp(prefix="harvester-scratch-"))
+                plan = replace(plan, mode="one-off", output_dir=self._scratch, out=self._scratch / "records.jsonl",
+                               resume=False, run_id=None)  # fmt: skip
+            self._run = Run.start(plan)
             if self._run.resumed:
                 self.crawler.stats.set_value("harvester/resumed", True)
         return self._run
@@ -104,6 +116,13 @@ class RunKeeper:
     def spider_closed(self, spider: Any, reason: str) -> None:
         facts = self.facts(reason)
         decided = decide_outcome(facts, max_failed_ratio=self.max_failed_ratio)
+        if self._scratch is not None:  # no run files: nothing to finish, nothing to report
+            if self._run is not None:
+                self._run.release()
+            shutil.rmtree(self._scratch, ignore_errors=True)
+            self.outcome = Outcome(decided.code, f"{decided.summary} -> nothing written (no run files)",
+                                   list(decided.problems))  # fmt: skip
+            return
         code, problems, target = decided.code, list(decided.problems), "no output file"
         if self._run is not None:
             run = self._run
@@ -113,8 +132,10 @@ class RunKeeper:
                                     failed_pages=self.failed_pages)
                 if reason == INTERRUPTED:
                     target = "interrupted, nothing written yet: continue with --resume"
-                elif finish.run_path is None:
+                elif finish.run_path is None and run.run_path.exists():
                     target = f"nothing written: {run.run_path} was left as it was"
+                elif finish.run_path is None:
+                    target = "nothing written"
             except (OSError, sqlite3.Error, HarvesterError) as error:
                 code = FAILED
                 problems.append(f"could not write the run's files: {error}")
@@ -123,4 +144,4 @@ class RunKeeper:
         problems = [redact(problem) for problem in problems]
         self.outcome = Outcome(code, f"{decided.summary} -> {target}", problems)
         for problem in problems:
-            logger.error("run failed: %s", problem)
+            logger.error("run failed: %s", problem, extra={"harvester_problem": True})

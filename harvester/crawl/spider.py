@@ -54,6 +54,7 @@ from scrapy.http import HtmlResponse, Response, XmlResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
+from harvester.crawl.first_contact import UnreachableHost
 from harvester.crawl.retry import RETRY_NOTE
 from harvester.crawl.run_keeper import RunKeeper
 from harvester.crawl.workers import Workers
@@ -84,7 +85,6 @@ class ListingSpider(scrapy.Spider):
     # Statuses that still reach the parser: bot protection answers 403/503 with a challenge page, which must be
     # reported as such rather than as a bare HTTP error.
     handle_httpstatus_list: ClassVar[list[int]] = [403, 503]
-    keeper: RunKeeper  # the run's owner (harvester.crawl.run_keeper), looked up when the crawl starts
     arguments: ClassVar[dict[str, Any]] = {}  # the spider arguments as given (for the run's manifest)
 
     def __init__(self, *args: Any, max_pages: Any = None, **kwargs: Any) -> None:
@@ -126,6 +126,17 @@ class ListingSpider(scrapy.Spider):
         crawler.signals.connect(spider._idle, signal=signals.spider_idle)
         return spider
 
+    @property
+    def keeper(self) -> RunKeeper:
+        """The run's owner (harvester.crawl.run_keeper); also when ``scrapy parse`` or ``check`` call a callback
+        without :meth:`start`."""
+        given = self.__dict__.get("_keeper")
+        return given if given is not None else RunKeeper.of(self.crawler)
+
+    @keeper.setter
+    def keeper(self, keeper: RunKeeper) -> None:  # a test's stand-in
+        self._keeper = keeper
+
     # --- what a site provides ---------------------------------------------------------------------------------
 
     def build_start_url(self) -> str:
@@ -156,7 +167,6 @@ class ListingSpider(scrapy.Spider):
     # --- navigation -------------------------------------------------------------------------------------------
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
-        self.keeper = RunKeeper.of(self.crawler)
         view = self.keeper.run
         self._sequential = bool(view.incremental and self.is_newest_first())
         if self._sequential:
@@ -438,6 +448,8 @@ class ListingSpider(scrapy.Spider):
 
     def _name_failure(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
+        if failure.check(UnreachableHost):
+            return  # not a failed page: the host cannot be reached at all, and the run's outcome says so
         if failure.check(HttpError):
             reason = f"HTTP {failure.value.response.status}"
         elif failure.check(IgnoreRequest) and "robots.txt" in failure.getErrorMessage():

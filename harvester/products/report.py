@@ -34,7 +34,7 @@ def figures(records: list[dict[str, Any]], manifests: list[dict[str, Any]]) -> l
          "arrow width: number of documents.", plots.network(net)),
         ("plot-types", "The document type read from the title.",
          plots.bars(summary.doc_types(records), "Document types", "#6c5b7b", "no records")),
-        ("plot-unresolved", "Names in titles that the person registry (harvester/data/persons.toml) does not know: "
+        ("plot-unresolved", "Names in titles that the person registry (harvester/data/persons/) does not know: "
          "the list to grow it from (`harvester names`).",
          plots.bars(unresolved, "Unresolved names, by mentions", "#e67e22", "every name in the titles is resolved")),
         ("plot-coverage", "Computed from the dataset's records.", plots.coverage(summary.coverage(records))),

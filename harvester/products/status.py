@@ -59,7 +59,8 @@ def job_statuses(
     """One status a job, from its latest run; jobs in source, then job order."""
     by_job: dict[str, list[dict[str, Any]]] = {}
     for manifest in manifests:
-        by_job.setdefault(manifest["job_key"], []).append(manifest)
+        # a job refused before its run started (bad arguments) has no job key: it stands alone
+        by_job.setdefault(manifest["job_key"] or f"refused-{manifest['run_id']}", []).append(manifest)
     out = []
     for key, runs in by_job.items():
         last = max(runs, key=lambda m: (m["started_at"], m["run_id"]))

@@ -1,28 +1,31 @@
-"""Locks between harvester processes: one job runs once; commits to one source's state are serialised."""
+"""Locks between harvester processes: one job runs once; commits to one source's state are serialised.
+
+The OS lock comes from ``filelock`` (``lock_descriptor``: ``flock`` on Unix, ``LockFileEx`` on Windows), held on a
+file the harvester opens itself, so the lock dies with the process on every platform and nothing here imports a
+Unix-only module."""
 
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
 from collections.abc import Iterator
 from pathlib import Path
+
+from filelock import lock_descriptor, unlock_descriptor
 
 from harvester.errors import RunSetupError
 from harvester.storage.plan import RunPlan
 
 
 class JobLock:
-    """An exclusive ``flock`` on a file: the OS drops it when the process dies, so a kill never leaves it."""
+    """An exclusive OS lock, non-blocking: the OS drops it when the process dies, so a kill never leaves it."""
 
     def __init__(self, path: Path, what: str) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         for _ in range(10):
             self.handle = open(path, "a+")  # noqa: SIM115 - held for the run's lifetime
-            try:
-                fcntl.flock(self.handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
+            if not lock_descriptor(self.handle.fileno(), blocking=False):
                 self.handle.close()
                 raise RunSetupError(f"{what} is in use by another harvester run ({path} is locked)") from None
             # The holder before us may have removed the file while we waited for it: lock the file on disk.
@@ -37,7 +40,7 @@ class JobLock:
             if remove:
                 with contextlib.suppress(OSError):
                     self.path.unlink()
-            fcntl.flock(self.handle, fcntl.LOCK_UN)
+            unlock_descriptor(self.handle.fileno())
             self.handle.close()
 
 
@@ -46,8 +49,8 @@ def source_lock(plan: RunPlan) -> Iterator[None]:
     """Serialise state commits and dataset rewrites of concurrent jobs of one source (blocking)."""
     path = plan.source_dir / ".dataset.lock"
     with open(path, "a+") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
+        lock_descriptor(handle.fileno(), blocking=True)
         try:
             yield
         finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+            unlock_descriptor(handle.fileno())

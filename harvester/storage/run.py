@@ -103,6 +103,7 @@ class Run:
         self.run_id: str = meta["run_id"]
         self.started_at: str = meta["started_at"]
         self.sessions: int = int(meta.get("sessions", 1))
+        self.resumed_from: str | None = meta.get("resumed_from")  # the run id of the job this one resumed
         # Decided when the run started and kept across a resume, so that both sessions page alike.
         self.incremental = bool(meta.get("incremental"))
 
@@ -125,6 +126,13 @@ class Run:
                     journal = Journal.open(plan.job_dir, plan.job_key)
                     journal.set_meta("sessions", int(journal.meta.get("sessions", 1)) + 1)
                     resumed = True
+                    earlier = journal.meta["run_id"]
+                    if plan.run_id and plan.run_id != earlier:
+                        # A new scrapyd job (or HARVESTER_RUN_ID) resuming: the run takes the new job's name, so
+                        # this job has files of its own; the manifest says which run it resumed.
+                        journal.set_meta("run_id", plan.run_id)
+                        journal.set_meta("resumed_from", earlier)
+                        journal.set_meta("earlier_run_ids", [*journal.meta.get("earlier_run_ids", []), earlier])
                     logger.info("resuming run %s from %s", journal.meta["run_id"], plan.job_dir)
                 else:
                     logger.warning(
@@ -208,7 +216,14 @@ class Run:
                     self.run_id,
                     self.plan.job_dir,
                 )
-                return Finish(exit_code, problems)
+                manifest_path = None
+                if self.plan.tracked and self.plan.run_id == self.run_id:
+                    # Named by its job (scrapyd's job id, HARVESTER_RUN_ID): the job leaves a manifest that says it
+                    # was interrupted and can be resumed. A run named at random keeps its id for --resume instead.
+                    manifest = self._manifest(reason, exit_code, problems, facts, failed_pages, None, 0, None, 0)
+                    manifest_path = self.plan.manifest_path(self.run_id)
+                    write_json_atomically(manifest_path, manifest)
+                return Finish(exit_code, problems, None, manifest_path)
             return self._finish(reason, exit_code, list(problems), facts, failed_pages)
         finally:
             self.release()
@@ -224,9 +239,11 @@ class Run:
         plan = self.plan
         statuses = ("new", "changed") if plan.mode == "incremental" else None
         run_path = self.run_path
-        if not plan.tracked and exit_code != 0 and run_path.exists():
-            # A failed one-off run does not replace an earlier export with its partial result.
-            logger.warning("the run failed: %s was left as it was", run_path)
+        if not plan.tracked and exit_code != 0 and (run_path.exists() or not self.totals()["records"]):
+            # A failed one-off run does not replace an earlier export with its partial result, and a failed one
+            # with no record at all leaves no empty file behind.
+            if run_path.exists():
+                logger.warning("the run failed: %s was left as it was", run_path)
             self._remove_job()
             return Finish(exit_code, problems, None, None, 0)
         written = write_lines_atomically(run_path, self.journal.record_lines(statuses))
@@ -271,9 +288,9 @@ class Run:
         problems: list[str],
         stats: dict[str, Any],
         failed: list[dict[str, str]],
-        run_path: Path,
+        run_path: Path | None,
         written: int,
-        invalid_path: Path,
+        invalid_path: Path | None,
         invalid: int,
     ) -> dict[str, Any]:
         totals = self.totals()
@@ -289,6 +306,8 @@ class Run:
             "started_at": self.started_at,
             "ended_at": utc_now(),
             "sessions": self.sessions,
+            "resumed_from": self.resumed_from,
+            "resumable": reason == INTERRUPTED,
             "finish_reason": reason,
             "exit_code": exit_code,
             "problems": problems,
@@ -306,10 +325,12 @@ class Run:
             "stopped_at_known_page": stats.get("harvester/stopped_at_known_page"),
             "coverage": {k.rsplit("/", 1)[1]: v for k, v in stats.items() if k.startswith("harvester/coverage/")},
             "failed_pages": failed,
-            "output": {"path": run_path.name, "sha256": sha256_of(run_path), "records": written},
-            "invalid": {"path": invalid_path.name, "records": invalid} if invalid else None,
+            "output": {"path": run_path.name, "sha256": sha256_of(run_path), "records": written} if run_path else None,
+            "invalid": {"path": invalid_path.name, "records": invalid} if invalid and invalid_path else None,
             "schema_version": SCHEMA_VERSION,
             "harvester_version": __version__,
+            # Scrapy's stats (requests, responses, retries, timings): here, not dumped onto the operator's screen
+            "stats": {k: _jsonable(v) for k, v in sorted(stats.items()) if k not in ("failed_pages", "finish_reason")},
         }
 
     def _remove_job(self) -> None:
@@ -322,6 +343,57 @@ class Run:
         if self.state is not None:
             self.state.close()
         self.lock.release(remove=not self.plan.job_dir.exists())
+
+
+def write_failed_job_manifest(
+    settings: Any,
+    source: str,
+    run_id: str,
+    arguments: dict[str, Any],
+    *,
+    reason: str,
+    problem: str,
+    exit_code: int,
+    job_key: str | None = None,
+) -> Path | None:
+    """The manifest of a job refused before its run could start (a bad spider argument under scrapyd, the same
+    job already running): a monitor that reads manifests sees every job. Written only where a tracked run's
+    manifest would be, never over one; None when not written (the problem is then only in the job's log)."""
+    from harvester.storage.plan import confined
+
+    if settings.get("HARVESTER_OUTPUT_PATH"):
+        return None  # a one-off run writes no manifest
+    try:
+        path = confined(Path(settings.get("HARVESTER_OUTPUT_DIR")), source, "runs", f"{run_id}.json")
+    except RunSetupError:
+        return None
+    if path.exists():  # the job's own manifest (another session of it wrote one): not replaced by a refusal
+        return None
+    now = utc_now()
+    counts = dict.fromkeys(("pages", "failed_pages", "records", "new", "changed", "unchanged", "invalid",
+                            "duplicates", "unresolved_names"), 0)  # fmt: skip
+    write_json_atomically(path, {
+        "run_id": run_id, "source": source, "mode": "full" if settings.getbool("HARVESTER_FULL") else "incremental",
+        "arguments": {k: v for k, v in arguments.items() if not k.startswith("_")},
+        "job_key": job_key, "started_at": now, "ended_at": now, "sessions": 0,
+        "finish_reason": reason, "exit_code": exit_code, "problems": [problem], "counts": counts,
+        "stopped_at_known_page": None, "coverage": {}, "failed_pages": [], "output": None, "invalid": None,
+        "schema_version": SCHEMA_VERSION, "harvester_version": __version__,
+        "resumed_from": None, "resumable": False, "stats": {},
+    })  # fmt: skip
+    return path
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set)):
+        return [_jsonable(v) for v in value]
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
 
 
 def sha256_of(path: Path) -> str:

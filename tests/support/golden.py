@@ -1,10 +1,10 @@
 """Golden cases for site profiles: one folder per case, ``fixtures/profiles/<profile>/<case>/``.
 
-Each case holds the saved page (``page.html``), ``meta.json`` (the page's URL and where the page came from)
-and ``expected.jsonl`` (the records the profile makes of it, ``crawled_at`` null). The test
-``tests/test_profile_golden.py`` reads every case and checks that the profile still makes exactly those
-records. Save a new case (then read its expected.jsonl before committing it: it is what the code does today,
-not a proof that it is right)::
+Each case holds the saved page (``page.html``; a relative link when the repository already holds that
+page), ``meta.json`` (the page's URL and where the page came from) and ``expected.jsonl`` (the records the
+profile makes of it, ``crawled_at`` null). The test ``tests/test_profile_golden.py`` reads every case and
+checks that the profile still makes exactly those records. Save a new case (then read its expected.jsonl
+before committing it: it is what the code does today, not a proof that it is right)::
 
     python -m tests.support.golden save PROFILE PAGE.html --url URL [--case NAME] [--source "where it came from"]
 """

@@ -45,6 +45,19 @@ class WilsonSpider(ProfileSpider):
         if size:
             self.page_size = int(size)  # positions and "was that the last page?" without a count header
 
+    def parse(self, response: Any, page: int | None = None, **kwargs: Any) -> Any:
+        """A Wilson search page: one raw record per result row, and requests for the pages the count promises.
+
+        ``scrapy check wilson`` runs this contract on the bundled replica (harvester/crawl/contracts.py): "mao
+        zedong" has 21 results, 10 a page, so page 0 gives 10 records and asks for pages 1 and 2.
+
+        @replica /search?search_api_fulltext=mao%20zedong
+        @returns items 10 10
+        @returns requests 2 2
+        @scrapes source url listing_url position node_id date_raw title
+        """
+        return super().parse(response, page, **kwargs)
+
     def is_newest_first(self) -> bool:
         """New uploads come first in the site's default order. Not with ``sort=date`` (newest *document* date
         first): a new upload of a 1950 document lands mid-list, past the stop. The old site: never."""
