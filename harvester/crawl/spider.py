@@ -267,7 +267,7 @@ class ListingSpider(scrapy.Spider):
         page = self.page_number(response.url) if page is None else page
         stats = self.crawler.stats
         asked = (response.request.meta.get("redirect_urls") or [response.url])[0] if response.request else response.url
-        if not _same_site(response.url, self.start_url):
+        if not _same_site(response.url, asked):  # only a redirect moves a page to another host
             # An HTTP redirect or a <meta refresh> to another host: that site's rows are not this search's.
             stats.inc_value("harvester/offsite_redirects")
             self._fail(asked, f"redirected to another host ({urlsplit(response.url).hostname}): not read")
