@@ -89,6 +89,7 @@ EXTENSIONS = {
     "harvester.crawl.workers.Workers": 450,  # the process pool for parsing and normalising
     "harvester.crawl.contact.ContactCheck": 500,
     "harvester.crawl.progress.Progress": 510,
+    "harvester.crawl.memory.PeakMemory": 520,  # the crawl's own peak RSS (Scrapy's memusage inherits a parent's)
 }
 
 # Where datasets land. HARVESTER_OUTPUT_PATH (a one-off harvest into one file) replaces the run layout below.
