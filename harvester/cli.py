@@ -155,6 +155,8 @@ def _crawl_overrides(args: argparse.Namespace) -> dict[str, Any]:
         overrides["HARVESTER_OUTPUT_DIR"] = str(args.output_dir)
     if args.contact:
         overrides["HARVESTER_CONTACT_URL"] = args.contact
+    if getattr(args, "capture", None) is not None:
+        overrides["HARVESTER_CAPTURE"] = args.capture
     if args.log_level:
         overrides["LOG_LEVEL"] = args.log_level
     if getattr(args, "log_file", None):
@@ -245,6 +247,44 @@ def cmd_parse(args: argparse.Namespace) -> int:
             out.write(record)
     sys.stdout.flush()
     return 0
+
+
+# --- reparse --------------------------------------------------------------------------------------------------
+
+
+def cmd_reparse(args: argparse.Namespace) -> int:
+    from harvester.crawl.reparse import Tally, build_spider, capture_info, into_run, reparse
+    from harvester.normalize.names import Registry, default_registry
+    from harvester.storage.files import dumps, write_lines_atomically
+    from harvester.storage.plan import RunPlan
+
+    paths = [Path(name) for name in args.files]
+    info = capture_info(paths)
+    spider = build_spider(info, _spider_classes())
+    registry = Registry.load(args.registry) if args.registry else default_registry()
+    tally = Tally()
+    records = reparse(paths, spider, registry, tally)
+    if args.out:
+        _check_output(args.out)
+        written = write_lines_atomically(args.out, (dumps(record) for record in records))
+        target, code = str(args.out), 1 if tally.failed_pages else 0
+    else:
+        plan = RunPlan(source=spider.name, mode="reparse", output_dir=args.output_dir or Path("output"),
+                       arguments=spider.job_arguments(),
+                       given_arguments={**(info.get("arguments") or {}),
+                                        "reparsed": [str(path) for path in paths]})  # fmt: skip
+        finish = into_run(plan, records, tally)
+        written, code = finish.records, finish.exit_code
+        target = str(finish.run_path) if finish.run_path else "nothing written"
+    counts = tally.counts
+    print(f"harvester: reparse: {written} records from {counts['harvester/pages_parsed']} pages of "
+          f"{counts['harvester/captured_responses']} captured responses, {len(tally.failed_pages)} failed pages, "
+          f"{len(tally.invalid)} invalid -> {target}", file=sys.stderr)  # fmt: skip
+    for page in tally.failed_pages:
+        print(f"harvester: page not reparsed: {page['url']}: {page['reason']}", file=sys.stderr)
+    for warning in tally.warnings:
+        print(f"harvester: {warning}", file=sys.stderr)
+    return code
 
 
 # --- zero-config mode: parse --auto, profile --suggest, score (docs/auto.md) --------------------------------
@@ -528,6 +568,14 @@ def build_parser() -> argparse.ArgumentParser:
     parse.add_argument("--source", help="source name for the records (default: the profile's name, else wilson)")
     parse.set_defaults(handler=cmd_parse)
 
+    reparse = sub.add_parser("reparse", help="rebuild a captured run's records from its WARC files, no network")
+    reparse.add_argument("files", nargs="+", metavar="WARC",
+                         help="the run's capture(s): output/<source>/pages/*.warc.gz")
+    reparse.add_argument("--out", type=Path, help="write the records to this file only (else: a new tracked run)")
+    reparse.add_argument("--output-dir", type=Path, help="root folder of the tracked layout (default: output)")
+    reparse.add_argument("--registry", metavar="FILE|DIR", help="a person registry instead of the packaged one")
+    reparse.set_defaults(handler=cmd_reparse)
+
     serve = sub.add_parser("serve", help="serve a fixture site (folder with site.toml) on 127.0.0.1")
     serve.add_argument("directory", type=Path)
     serve.add_argument("--port", type=int, default=8000)
@@ -612,6 +660,8 @@ def _add_output_options(parser: argparse.ArgumentParser) -> None:
         "--resume", action="store_true", help="continue this job's interrupted run (else start a new one)"
     )
     parser.add_argument("--contact", metavar="URL", help="operator contact URL for the user agent")
+    parser.add_argument("--capture", action=argparse.BooleanOptionalAction, default=None,
+                        help="keep every response in a WARC file (default: on for tracked runs; docs/capture.md)")
     parser.add_argument(
         "-L", "--log-level", choices=["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"],
         help="log level (default INFO; on a terminal only warnings are shown unless this is given)",

@@ -34,6 +34,10 @@ class NotAListingError(PageError):
     """A page that is not a search-result listing (a document page, an error page, anything else)."""
 
 
+class CaptureError(HarvesterError):
+    """A file that is not a readable harvester capture (WARC), or captures that do not belong together."""
+
+
 class ProfileError(HarvesterError, ValueError):
     """A site profile that cannot be used: the message names the file and the key."""
 

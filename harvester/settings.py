@@ -90,6 +90,7 @@ EXTENSIONS = {
     "harvester.crawl.contact.ContactCheck": 500,
     "harvester.crawl.progress.Progress": 510,
     "harvester.crawl.memory.PeakMemory": 520,  # the crawl's own peak RSS (Scrapy's memusage inherits a parent's)
+    "harvester.crawl.capture.WarcCapture": 530,  # every response into the run's WARC file (HARVESTER_CAPTURE)
 }
 
 # Where datasets land. HARVESTER_OUTPUT_PATH (a one-off harvest into one file) replaces the run layout below.
@@ -102,6 +103,11 @@ HARVESTER_OUTPUT_PATH = ""
 HARVESTER_FULL = False
 # False: the crawl writes no run files at all (`scrapy parse`, `scrapy check` set it through their commands).
 HARVESTER_RUN_FILES = True
+# Raw capture (docs/capture.md): every fetched response, with its request, into a WARC file per run session
+# (output/<source>/pages/<run id>.warc.gz; <out>.warc.gz for a one-off run), so `harvester reparse` can rebuild
+# the records with later parsers and registries without the site. None: on for tracked runs, off for one-off
+# runs; True / False: always / never (`harvester crawl --capture / --no-capture`).
+HARVESTER_CAPTURE = None
 HARVESTER_RESUME = False
 HARVESTER_RUN_ID = ""
 HARVESTER_PROGRESS_INTERVAL = 30.0  # seconds between progress log lines when stderr is not a terminal

@@ -357,7 +357,7 @@ class ListingSpider(scrapy.Spider):
             self._full_pages += 1
         for name, missing in listing.missing.items():
             stats.inc_value(f"harvester/missing/{name}", missing)
-        offset = self._offset(page, listing)
+        offset = self.page_offset(page, listing)
         profile = self.profile_for(response.url)
         items = [
             raw_item(block, source=self.name, listing_url=response.url, page=page, offset=offset, profile=profile,
@@ -379,7 +379,7 @@ class ListingSpider(scrapy.Spider):
         """The profile that reads this source's pages (ids, dates, title mode), or None."""
         return None
 
-    def _offset(self, page: int, listing: ListingPage) -> int:
+    def page_offset(self, page: int, listing: ListingPage) -> int:
         if listing.counts is not None and listing.counts.first > 0:
             return listing.counts.first - 1
         return (page - self.first_page()) * self.page_size

@@ -27,7 +27,7 @@ from typing import Any
 from harvester.errors import RunSetupError
 from harvester.records import FIELDS
 
-MODES = ("incremental", "full", "one-off")
+MODES = ("incremental", "full", "one-off", "reparse")
 
 
 _SAFE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
@@ -128,6 +128,19 @@ class RunPlan:
 
     def manifest_path(self, run_id: str) -> Path:
         return confined(self.runs_dir, f"{safe_name(run_id, 'run id')}.json")
+
+    def capture_path(self, run_id: str, session: int = 1) -> Path:
+        """The run session's WARC capture (harvester.storage.warc): ``pages/<run id>.warc.gz`` under the source,
+        ``<run id>.<session>.warc.gz`` for a resumed session; ``<out>.warc.gz`` beside a one-off run's file."""
+        suffix = "warc.gz" if session <= 1 else f"{session}.warc.gz"
+        if self.out is not None:
+            return self.out.with_name(f"{self.out.name}.{suffix}")
+        return confined(self.source_dir, "pages", f"{safe_name(run_id, 'run id')}.{suffix}")
+
+    def capture_paths(self, run_id: str, sessions: int) -> list[Path]:
+        """The captures of a run's sessions that exist on disk, first session first."""
+        paths = (self.capture_path(run_id, session) for session in range(1, sessions + 1))
+        return [path for path in paths if path.is_file()]
 
     @property
     def job_dir(self) -> Path:

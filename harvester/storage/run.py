@@ -327,6 +327,11 @@ class Run:
             "failed_pages": failed,
             "output": {"path": run_path.name, "sha256": sha256_of(run_path), "records": written} if run_path else None,
             "invalid": {"path": invalid_path.name, "records": invalid} if invalid and invalid_path else None,
+            "captures": [
+                {"path": path.relative_to(self.plan.source_dir).as_posix(), "sha256": sha256_of(path),
+                 "bytes": path.stat().st_size}
+                for path in self.plan.capture_paths(self.run_id, self.sessions)
+            ],
             "schema_version": SCHEMA_VERSION,
             "harvester_version": __version__,
             # Scrapy's stats (requests, responses, retries, timings): here, not dumped onto the operator's screen
@@ -379,7 +384,7 @@ def write_failed_job_manifest(
         "finish_reason": reason, "exit_code": exit_code, "problems": [problem], "counts": counts,
         "stopped_at_known_page": None, "coverage": {}, "failed_pages": [], "output": None, "invalid": None,
         "schema_version": SCHEMA_VERSION, "harvester_version": __version__,
-        "resumed_from": None, "resumable": False, "stats": {},
+        "resumed_from": None, "resumable": False, "stats": {}, "captures": [],
     })  # fmt: skip
     return path
 

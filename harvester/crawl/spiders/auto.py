@@ -170,7 +170,7 @@ class AutoSpider(ListingSpider):
                 request.meta[_GUESSED] = True
             yield request
 
-    def _offset(self, page: int, listing: ListingPage) -> int:
+    def page_offset(self, page: int, listing: ListingPage) -> int:
         """Positions run on across pages: auto pages have no fixed size."""
         offset = self._page_offsets.get(page, 0)
         self._page_offsets[page + 1] = offset + len(listing.blocks)
