@@ -183,9 +183,11 @@ class Run:
                         "incremental": plan.mode == "incremental" and state is not None and len(state) > 0,
                     },
                 )
-        except OSError as error:  # a folder or file of the run that cannot be made: the disk, permissions
+        except (OSError, sqlite3.Error) as error:  # a file of the run that cannot be made: the disk, permissions
             lock.release()
-            where = Path(error.filename) if error.filename else plan.job_dir
+            if not failures.is_write_failure(error):
+                raise
+            where = Path(error.filename) if isinstance(error, OSError) and error.filename else plan.job_dir.parent
             raise StorageError(f"the run cannot start: {failures.describe(error, where)}") from None
         except BaseException:
             lock.release()
