@@ -747,3 +747,30 @@ def test_a_failed_one_off_run_leaves_nothing_but_its_file(tmp_path):
     assert run.code == 1, run.log
     assert len(run.records) == 11  # the pages that were read: the file the user asked for
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.jsonl"]  # no job dir, no lock, no .part
+
+
+def test_out_onto_an_existing_file_says_it_replaces_it_and_keeps_its_mode(tmp_path):
+    out = tmp_path / "out.jsonl"
+    out.write_text('{"an": "earlier export"}\n')
+    out.chmod(0o640)
+    with fault_site() as server:
+        run = crawl(server, tmp_path, "-L", "WARNING")
+    assert run.code == 0, run.log
+    assert f"replacing the existing {out}" in run.result.stderr
+    assert len(run.records) == 21
+    assert out.stat().st_mode & 0o777 == 0o640
+
+
+def test_a_state_store_this_user_cannot_write_is_called_so_not_damaged(tmp_path, monkeypatch):
+    """test_an_unreadable_state_store_is_called_unreadable_not_damaged skips as root (CI): the same wording,
+    with the permission the OS would refuse."""
+    import harvester.storage.state as state_module
+    from harvester.errors import StateError
+    from harvester.storage.state import StateStore
+
+    path = tmp_path / "state.sqlite"
+    StateStore.open(path).close()
+    monkeypatch.setattr(state_module.os, "access", lambda *_: False)
+    with pytest.raises(StateError, match="permission denied") as caught:
+        StateStore.open(path)
+    assert "damaged" not in str(caught.value)

@@ -279,6 +279,8 @@ class Run:
                 logger.warning("the run failed: %s was left as it was", run_path)
             self._remove_job()
             return Finish(exit_code, problems, None, None, 0)
+        if not plan.tracked and run_path.exists():  # --out onto an existing file: replaced, but not silently
+            logger.warning("replacing the existing %s with this run's records (its mode is kept)", run_path)
         written = write_lines_atomically(run_path, self.journal.record_lines(statuses))
         invalid = self.journal.invalid_count()
         invalid_path = plan.invalid_path(self.run_id)
