@@ -1,9 +1,10 @@
 """The ``harvester`` command: crawl, parse, serve, demo, names, profile (--suggest), score; and for data users
 export, report, diff, status (harvester/products/).
 
-Exit codes: 0 success; 1 the run failed (no records, a challenge page, failed pages, errors); 2 bad usage or
-bad input (unknown spider, facet or sort, a missing file, a file that is not a listing, a damaged state store
-or job dir, a job that is already running). Every failure is one clear line on stderr.
+Exit codes: 0 success; 1 the run failed (no records, a challenge page, failed pages, errors, its files could not
+be written); 2 bad usage or bad input (unknown spider, facet or sort, a missing file, a file that is not a
+listing, a damaged state store or job dir, a job that is already running); 130 interrupted (Ctrl-C or SIGTERM:
+resumable). Every failure is one clear line on stderr.
 
 ``crawl`` without ``--out`` is a tracked run (output/<source>/runs/, state.sqlite, dataset.jsonl; incremental
 unless ``--full``; ``--resume`` continues an interrupted one); with ``--out FILE`` it is a one-off harvest into
@@ -21,7 +22,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from harvester import __version__
-from harvester.errors import HarvesterError, UsageError
+from harvester.errors import INTERRUPTED, HarvesterError, UsageError
 
 DEMO_QUERY = "mao zedong"
 
@@ -77,9 +78,10 @@ def run_crawl(spider: str, spider_args: dict[str, Any], overrides: dict[str, Any
     from scrapy.crawler import CrawlerProcess
     from scrapy.settings import Settings
 
-    from harvester.crawl.run_keeper import RunKeeper
+    from harvester.crawl.interrupts import Interrupts
     from harvester.setting_checks import check_settings
 
+    interrupts = Interrupts().install()  # from here on a Ctrl-C never raises inside the crawl's start-up
 
     classes = _spider_classes()
     if spider not in classes:
@@ -113,16 +115,41 @@ def run_crawl(spider: str, spider_args: dict[str, Any], overrides: dict[str, Any
 
     install_cli_logging(settings, terminal=is_terminal(settings, sys.stderr))
     settings.set("LOG_INSTALL_ROOT_HANDLER", False, priority="cmdline")  # install_cli_logging did it
+    interrupts.check()
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(spidercls)
-    process.crawl(crawler, **spider_args)
-    process.start()
+    failures: list[Any] = []
+    # The run starts with its keeper, inside crawl(); a run that cannot start fails this Deferred at once (the
+    # same job started a moment ago, a full disk) and the reactor is never started.
+    process.crawl(crawler, **spider_args).addErrback(failures.append)
+    from twisted.internet import reactor  # installed by crawl() (TWISTED_REACTOR)
+
+    interrupts.watch(crawler, reactor)
+    try:
+        process.start(install_signal_handlers=False)  # Interrupts has SIGINT and SIGTERM
+        return _report(crawler, failures, interrupts)
+    finally:
+        interrupts.done()
+
+
+def _report(crawler: Any, failures: list[Any], interrupts: Any) -> int:
+    """The crawl's outcome on stdout and stderr; its exit code."""
+    from harvester.crawl.run_keeper import RunKeeper
+
     try:
         keeper = crawler.get_extension(RunKeeper)
     except RuntimeError:  # the crawl never got as far as its extensions
         keeper = None
     outcome = keeper.outcome if keeper is not None else None
+    if outcome is None and failures and isinstance(failures[0].value, HarvesterError):
+        raise failures[0].value
+    if outcome is None and interrupts.count:
+        print("harvester: interrupted before the run could finish -> what was done is kept: continue with --resume")
+        _print_error("interrupted (stopped at once)")
+        return INTERRUPTED
     if outcome is None:
+        if failures:
+            failures[0].raiseException()  # a bug: its traceback
         print("harvester: the crawl ended before it could report")
         _print_error("the crawl ended without a report")
         return 1
@@ -690,9 +717,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         where = f"{error.filename}: " if error.filename else ""
         _print_error(f"{where}{error.strerror or error}")
         return 1
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # before a crawl was built (harvester.crawl.interrupts has the signals after that)
         _print_error("interrupted")
-        return 130
+        return INTERRUPTED
 
 
 if __name__ == "__main__":

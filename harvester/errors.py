@@ -2,14 +2,15 @@
 
 The CLI catches :class:`HarvesterError` once, prints its message on one line and exits with its
 ``exit_code``; a spider, a pipeline or a parser raises the subclass that says what went wrong. Exit codes:
-0 success, 1 a run that failed (decided by :mod:`harvester.crawl.outcome`, not by an exception), 2 bad usage
-or bad input — the only code an exception carries, because everything that raises one happens before any
-record is written, or for input that cannot be read at all.
+0 success, 1 a run that failed (decided by :mod:`harvester.crawl.outcome`, or a :class:`StorageError`: the run's
+files cannot be written), 2 bad usage or bad input (everything that raises one happens before any record is
+written, or for input that cannot be read at all), 130 interrupted (Ctrl-C, SIGTERM: see
+:mod:`harvester.crawl.interrupts`).
 """
 
 from __future__ import annotations
 
-OK, FAILED, USAGE = 0, 1, 2
+OK, FAILED, USAGE, INTERRUPTED = 0, 1, 2, 130
 
 
 class HarvesterError(Exception):
@@ -56,6 +57,14 @@ class RunSetupError(HarvesterError):
 
 class StateError(HarvesterError):
     """A state store that is damaged, foreign or of another version."""
+
+
+class StorageError(HarvesterError):
+    """A file or store the run cannot write (the disk is full, a file size limit, permission denied): the run
+    fails (exit 1) and what was written before is left as it was. The message says which (see
+    :mod:`harvester.storage.failures`)."""
+
+    exit_code: int = FAILED
 
 
 class RegistryError(HarvesterError, ValueError):

@@ -500,3 +500,277 @@ def test_shift_jis_labelled_utf8_is_not_repaired_into_cp1252_garbage(tmp_path):
     assert "nor provably cp1252" in log
     garbage = title.encode("shift_jis").decode("cp1252")
     assert garbage[:6] not in (out.read_text(encoding="utf-8") if out.exists() else "")
+
+
+# --- 15. two identical starts at once -----------------------------------------------------------------------
+
+def _popen_crawl(base_url, *args, **kwargs):
+    import subprocess
+    import sys
+
+    from tests.support.faults import FAST
+    from tests.support.paths import REPO
+
+    opts = [x for name, value in FAST.items() for x in ("-s", f"{name}={value}")]
+    command = [sys.executable, "-m", "harvester.cli", "crawl", "wilson", "--query", "mao zedong", "-L", "WARNING",
+               "-s", f"WILSON_BASE_URL={base_url}", *opts, *args]
+    return subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kwargs)
+
+
+def _assert_refused_as_running(code, stderr):
+    assert code == 2, stderr
+    assert stderr.strip().splitlines() == [stderr.strip()], stderr  # one line
+    assert stderr.startswith("harvester: error: this job is already running: "), stderr
+
+
+def test_two_identical_starts_at_once_one_runs_and_the_other_is_refused_in_one_line(tmp_path):
+    """Started together 5 times: before the fix the loser passed the preflight in most tries and failed in the
+    engine (a 99-line traceback, exit 1)."""
+    with fault_site() as server:
+        for attempt in range(5):
+            out = tmp_path / str(attempt) / "output"
+            crawls = [_popen_crawl(server.base_url, "--output-dir", str(out)) for _ in range(2)]
+            results = [(proc.wait(timeout=90), *proc.communicate()) for proc in crawls]
+            codes = sorted(code for code, _, _ in results)
+            assert codes == [0, 2], results
+            (_, won, _), (lost_code, _, lost_err) = sorted(results, key=lambda r: r[0])
+            _assert_refused_as_running(lost_code, lost_err)
+            assert "21 records from 3 pages" in won
+            assert len(read_jsonl(out / "wilson" / "dataset.jsonl")) == 21
+            assert sorted(p.name for p in (out / "wilson").iterdir()) == [
+                ".dataset.lock", "dataset.jsonl", "jobs", "runs", "state.sqlite"]
+            assert list((out / "wilson" / "jobs").iterdir()) == []  # no job dir, no lock file
+
+
+def test_a_start_that_loses_the_race_after_its_preflight_is_refused_in_one_line(tmp_path):
+    """The interleaving forced: the job's lock is taken by another holder just after this run's preflight
+    passed, i.e. where the winner of a race starts. The run is refused by its keeper before the engine."""
+    import subprocess
+    import sys
+
+    from tests.support.paths import REPO
+
+    driver = (
+        "import sys\n"
+        "from harvester import cli\n"
+        "from harvester.storage.locks import JobLock\n"
+        "from harvester.storage.plan import plan_run\n"
+        "checked = cli._check_run\n"
+        "held = []\n"
+        "def check_then_lose(settings, spider):\n"
+        "    checked(settings, spider)\n"
+        "    held.append(JobLock(plan_run(settings, spider).lock_path, 'the winner'))\n"
+        "cli._check_run = check_then_lose\n"
+        "sys.exit(cli.main(sys.argv[1:]))\n"
+    )
+    out = tmp_path / "output"
+    with fault_site() as server:
+        proc = subprocess.run([sys.executable, "-c", driver, "crawl", "wilson", "--query", "mao zedong",
+                               "--output-dir", str(out), "-L", "WARNING", "-s", f"WILSON_BASE_URL={server.base_url}"],
+                              cwd=REPO, capture_output=True, text=True, timeout=90, check=False)
+        asked = sum(searches(server).values())
+    _assert_refused_as_running(proc.returncode, proc.stderr)
+    assert asked == 0  # refused before the engine: nothing fetched
+    assert not (out / "wilson" / "state.sqlite").exists() or _state_count(out / "wilson" / "state.sqlite") == 0
+
+
+# --- 16. disk full, and what SQLite says about it -----------------------------------------------------------
+
+def _file_size_limit(limit: int):
+    """A child whose writes past ``limit`` bytes fail with EFBIG (SIGXFSZ ignored): a full disk without root,
+    the same for root (CI) and not."""
+    import resource
+    import signal
+
+    def apply() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    return apply
+
+
+@pytest.mark.parametrize("limit", [0, 30_000, 60_000])  # the state store, its WAL index, the run's journal
+def test_a_full_disk_at_start_up_is_said_as_such_in_one_line_and_leaves_nothing_half_made(tmp_path, limit):
+    out = tmp_path / "output"
+    with fault_site() as server:
+        proc = _popen_crawl(server.base_url, "--output-dir", str(out), preexec_fn=_file_size_limit(limit))
+        stdout, stderr = proc.communicate(timeout=90)
+        asked = sum(searches(server).values())
+    assert proc.returncode == 1, stdout + stderr
+    assert stderr.strip().splitlines() == [stderr.strip()], stderr
+    assert "file size limit (File too large)" in stderr, stderr
+    for wrong in ("damaged", "finish reason", "Traceback"):
+        assert wrong not in stderr, stderr
+    assert asked == 0
+    wilson = out / "wilson"
+    left = sorted(p.name for p in wilson.rglob("*"))
+    assert not [name for name in left if name.endswith((".tmp", ".lock", ".part")) and name != ".dataset.lock"], left
+    assert not (wilson / "jobs").exists() or list((wilson / "jobs").iterdir()) == []
+    if (wilson / "state.sqlite").exists():  # made whole (a later file failed) or not at all
+        assert _state_count(wilson / "state.sqlite") == 0
+
+
+def test_a_failed_state_commit_reports_the_full_disk_not_cannot_rollback(tmp_path):
+    """SQLite rolls a transaction back by itself on SQLITE_FULL; a ROLLBACK after that raised "cannot rollback -
+    no transaction is active", which hid why the commit failed."""
+    import sqlite3
+
+    from harvester.storage.state import StateStore
+
+    store = StateStore.open(tmp_path / "state.sqlite")
+
+    def disk_full_after_sqlite_rolled_back() -> int:
+        store.conn.execute("ROLLBACK")  # what SQLite does itself when the disk fills up
+        raise sqlite3.OperationalError("database or disk is full")
+
+    with pytest.raises(sqlite3.OperationalError, match="database or disk is full"):
+        store.commit([("wilson:1", "h", "{}", "2025-01-01T00:00:00Z")], then=disk_full_after_sqlite_rolled_back)
+    assert len(store) == 0
+    store.close()
+
+
+def test_write_failures_are_named_by_their_cause(tmp_path):
+    import errno
+    import sqlite3
+
+    from harvester.storage import failures
+
+    full = OSError(errno.ENOSPC, "No space left on device")
+    said = failures.describe(full, tmp_path / "x")
+    assert said == f"cannot write {tmp_path / 'x'}: the disk is full (No space left on device)"
+    assert failures.is_write_failure(full)
+    corrupt = sqlite3.DatabaseError("file is not a database")
+    assert not failures.is_write_failure(corrupt)  # a damaged file is damaged, not a write failure
+    assert failures.probe(tmp_path) is None  # a folder that takes a 1 MiB write
+
+
+# --- 17. Ctrl-C at any moment -------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def slow_replica():
+    from harvester.devtools.replay import ReplayServer
+    from tests.support.paths import WILSON_SITE
+
+    server = ReplayServer(WILSON_SITE, delay=0.3)  # 3 pages one by one: a crawl of about a second
+    server.start()
+    yield server
+    server.stop()
+
+
+def _journal_pages(job_dir) -> int:
+    import sqlite3
+
+    try:
+        conn = sqlite3.connect(job_dir / "journal.sqlite", timeout=5)
+        try:
+            return int(conn.execute("SELECT COUNT(*) FROM pages").fetchone()[0])
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return 0
+
+
+def _still_before(proc, deadline) -> None:
+    """Waiting for a moment of the crawl: it must not end (or take a minute) before that moment comes."""
+    import time
+
+    assert proc.poll() is None, proc.communicate()
+    assert time.monotonic() < deadline, "the moment never came"
+    time.sleep(0.01)
+
+
+@pytest.mark.parametrize("moment", ["0", "0.2", "0.5", "1.0", "mid-crawl"])
+def test_ctrl_c_at_any_moment_is_one_line_exit_130_and_leaves_the_run_resumable(tmp_path, slow_replica, moment):
+    import os
+    import signal
+    import time
+
+    from tests.support.faults import crawl as one_off
+
+    target = tmp_path / "out.jsonl"
+    job_dir = tmp_path / ".out.jsonl.job"
+    settings = ["-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1"]
+    proc = _popen_crawl(slow_replica.base_url, "--out", str(target), *settings, start_new_session=True)
+    if moment == "mid-crawl":
+        deadline = time.monotonic() + 60
+        while not (job_dir.is_dir() and _journal_pages(job_dir) >= 1):
+            _still_before(proc, deadline)
+    else:
+        time.sleep(float(moment))
+    os.killpg(proc.pid, signal.SIGINT)  # as Ctrl-C does: the whole process group, workers included
+    stdout, stderr = proc.communicate(timeout=60)
+    if moment == "0" and proc.returncode == -signal.SIGINT:
+        pass  # before Python's own handler exists the signal ends the process (the shell's $? is 130 too)
+    else:
+        assert proc.returncode == 130, stdout + stderr
+        assert len([line for line in stderr.splitlines() if line.startswith("harvester: error:")]) == 1, stderr
+    assert "Traceback" not in stderr, stderr
+    assert "Unhandled error" not in stderr, stderr
+    assert not target.exists()  # nothing final
+    assert not (tmp_path / ".out.jsonl.job.lock").exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".part")]
+    resumed = one_off(slow_replica, tmp_path, "--resume", settings={"CONCURRENT_REQUESTS_PER_DOMAIN": "1"})
+    assert resumed.code == 0, resumed.log
+    assert len(resumed.records) == 21
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.jsonl"]
+
+
+# --- 20. litter of killed and failed runs ---------------------------------------------------------------------
+
+def test_a_killed_one_off_run_keeps_only_what_resume_uses_and_the_next_start_clears_the_rest(tmp_path, slow_replica):
+    import os
+    import signal
+    import time
+
+    from tests.support.faults import crawl as one_off
+
+    target = tmp_path / "out.jsonl"
+    job_dir = tmp_path / ".out.jsonl.job"
+    proc = _popen_crawl(slow_replica.base_url, "--out", str(target), "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1")
+    deadline = time.monotonic() + 60
+    while not (job_dir.is_dir() and _journal_pages(job_dir) >= 1):
+        _still_before(proc, deadline)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.communicate(timeout=30)
+    (tmp_path / ".out.jsonl.a1b2c3.part").write_text('{"half": ')  # as a kill during the final write leaves
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".out.jsonl.a1b2c3.part", ".out.jsonl.job",
+                                                          ".out.jsonl.job.lock"]
+    resumed = one_off(slow_replica, tmp_path, "--resume", settings={"CONCURRENT_REQUESTS_PER_DOMAIN": "1"})
+    assert resumed.code == 0, resumed.log
+    assert len(resumed.records) == 21
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.jsonl"]
+
+
+def test_a_failed_one_off_run_leaves_nothing_but_its_file(tmp_path):
+    with fault_site(Fault("status", path="/search", query=PAGE1, status=500)) as server:
+        run = crawl(server, tmp_path)
+    assert run.code == 1, run.log
+    assert len(run.records) == 11  # the pages that were read: the file the user asked for
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.jsonl"]  # no job dir, no lock, no .part
+
+
+def test_out_onto_an_existing_file_says_it_replaces_it_and_keeps_its_mode(tmp_path):
+    out = tmp_path / "out.jsonl"
+    out.write_text('{"an": "earlier export"}\n')
+    out.chmod(0o640)
+    with fault_site() as server:
+        run = crawl(server, tmp_path, "-L", "WARNING")
+    assert run.code == 0, run.log
+    assert f"replacing the existing {out}" in run.result.stderr
+    assert len(run.records) == 21
+    assert out.stat().st_mode & 0o777 == 0o640
+
+
+def test_a_state_store_this_user_cannot_write_is_called_so_not_damaged(tmp_path, monkeypatch):
+    """test_an_unreadable_state_store_is_called_unreadable_not_damaged skips as root (CI): the same wording,
+    with the permission the OS would refuse."""
+    import harvester.storage.state as state_module
+    from harvester.errors import StateError
+    from harvester.storage.state import StateStore
+
+    path = tmp_path / "state.sqlite"
+    StateStore.open(path).close()
+    monkeypatch.setattr(state_module.os, "access", lambda *_: False)
+    with pytest.raises(StateError, match="permission denied") as caught:
+        StateStore.open(path)
+    assert "damaged" not in str(caught.value)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from harvester.crawl.outcome import FAILED, OK, decide_outcome
+from harvester.crawl.outcome import FAILED, INTERRUPTED, OK, decide_outcome
 
 FAILED_PAGE = {"url": "http://x/search?page=2", "reason": "HTTP 500"}
 
@@ -63,11 +63,18 @@ def test_a_challenge_page_fails_and_names_the_page():
     assert "challenge page at http://x/search?page=2" in outcome.problems[0]
 
 
-@pytest.mark.parametrize("reason", ["shutdown", "closespider_timeout", "cancelled", "memusage_exceeded"])
+@pytest.mark.parametrize("reason", ["closespider_timeout", "cancelled", "memusage_exceeded"])
 def test_any_finish_reason_but_finished_fails(reason):
     outcome = decide_outcome(stats(finish_reason=reason))
     assert outcome.code == FAILED
     assert reason in outcome.problems[0]
+
+
+def test_an_interrupted_run_exits_130_and_says_how_to_go_on():
+    outcome = decide_outcome(stats(finish_reason="shutdown"))
+    assert outcome.code == INTERRUPTED == 130
+    assert outcome.problems == ["interrupted (Ctrl-C or SIGTERM) before the crawl finished: nothing final was "
+                                "written; continue with --resume"]
 
 
 @pytest.mark.parametrize(("ratio", "code"), [(0.0, FAILED), (0.2, FAILED), (0.25, OK), (1.0, OK)])

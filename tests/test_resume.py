@@ -148,7 +148,7 @@ def test_ctrl_c_keeps_the_run_resumable(slow_site, baseline, tmp_path):
     wait_for(lambda: done_pages(out) >= 1, proc)
     os.kill(proc.pid, signal.SIGINT)
     stdout, stderr = proc.communicate(timeout=30)
-    assert proc.returncode == 1, stderr
+    assert proc.returncode == 130, stderr  # interrupted: resumable (harvester.crawl.interrupts)
     assert "continue with --resume" in stdout
     assert_nothing_final(out)
     again = crawl(slow_site.base_url, out, "--query", MAO, "--resume", settings=SEQUENTIAL)

@@ -5,7 +5,8 @@ and the failed pages, put together by :class:`harvester.crawl.run_keeper.RunKeep
 
 Scrapy itself exits 0 even when every request failed; the harvester does not. Exit codes: 0 success; 1 the
 run failed (no records although the listing had some, a challenge page, failed pages over
-``HARVESTER_MAX_FAILED_PAGE_RATIO``, errors in the log, any finish reason but "finished"); 2 bad usage (the CLI).
+``HARVESTER_MAX_FAILED_PAGE_RATIO``, errors in the log, any finish reason but "finished"); 2 bad usage (the CLI);
+130 interrupted (finish reason "shutdown": Ctrl-C or SIGTERM; nothing final is written and ``--resume`` continues).
 An incremental run that wrote nothing because every record was unchanged succeeded.
 """
 
@@ -15,9 +16,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from harvester.errors import FAILED, OK, USAGE
+from harvester.errors import FAILED, INTERRUPTED, OK, USAGE
 
-__all__ = ["FAILED", "OK", "USAGE", "Outcome", "decide_outcome"]
+__all__ = ["FAILED", "INTERRUPTED", "OK", "USAGE", "Outcome", "decide_outcome"]
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,9 @@ def decide_outcome(stats: Mapping[str, Any], *, max_failed_ratio: float = 0.0) -
     elif stats.get("harvester/challenge_pages"):
         where = failed[-1]["url"] if failed else "a listing page"
         problems.append(f"blocked by a bot-protection challenge page at {where}; stopped early")
+    elif reason == "shutdown":
+        problems.append("interrupted (Ctrl-C or SIGTERM) before the crawl finished: nothing final was written; "
+                        "continue with --resume")
     elif reason != "finished":
         problems.append(f"the crawl did not finish normally (finish reason: {reason})")
     attempted = pages + len(failed)
@@ -75,7 +79,8 @@ def decide_outcome(stats: Mapping[str, Any], *, max_failed_ratio: float = 0.0) -
         f"{_optional(stats, 'harvester/invalid', 'invalid (quarantined)')}"
         f"{_optional(stats, 'harvester/names/unresolved', 'unresolved names')}"
     )
-    return Outcome(FAILED if problems else OK, summary, problems)
+    code = (INTERRUPTED if reason == "shutdown" else FAILED) if problems else OK
+    return Outcome(code, summary, problems)
 
 
 def _optional(stats: Mapping[str, Any], key: str, label: str) -> str:

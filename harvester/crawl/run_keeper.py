@@ -28,6 +28,7 @@ from harvester.crawl.outcome import FAILED, Outcome, decide_outcome
 from harvester.crawl.redact import redact
 from harvester.errors import HarvesterError
 from harvester.model import PageSummary
+from harvester.storage import failures
 from harvester.storage.plan import plan_run
 from harvester.storage.run import INTERRUPTED, Run
 
@@ -51,7 +52,14 @@ class RunKeeper:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RunKeeper:
-        return cls(crawler)
+        """The keeper, and with it the run: Scrapy builds extensions after the spider and before the engine, so
+        the job's lock is taken here, before any request or record, and held until the run has finished. A run
+        that cannot start (the same job started a moment ago, a full disk) fails the crawl here, with the
+        :class:`~harvester.errors.HarvesterError` that says why, and the reactor is never started."""
+        keeper = cls(crawler)
+        if crawler.spider is not None:
+            keeper.start()
+        return keeper
 
     @classmethod
     def of(cls, crawler: Crawler) -> RunKeeper:
@@ -62,7 +70,10 @@ class RunKeeper:
 
     @property
     def run(self) -> Run:
-        """The run, started on first use (the first pipeline's ``open_spider``, before the spider starts)."""
+        """The run (started with the keeper; else on first use)."""
+        return self._run if self._run is not None else self.start()
+
+    def start(self) -> Run:
         if self._run is None:
             spider = self.crawler.spider
             plan = plan_run(self.crawler.settings, spider)
@@ -138,7 +149,9 @@ class RunKeeper:
                     target = "nothing written"
             except (OSError, sqlite3.Error, HarvesterError) as error:
                 code = FAILED
-                problems.append(f"could not write the run's files: {error}")
+                where = run.run_path.parent
+                said = failures.describe(error, where) if failures.is_write_failure(error) else str(error)
+                problems.append(f"could not write the run's files: {said}")
                 written = run.run_path.exists() and run.run_path.stat().st_mtime >= self._started
                 target = str(run.run_path) if written else "the run's files could not be written"
         problems = [redact(problem) for problem in problems]

@@ -13,13 +13,15 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import shutil
 import sqlite3
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from harvester.errors import RunSetupError
+from harvester.errors import RunSetupError, StorageError
 from harvester.model import Counts, PageSummary
+from harvester.storage import failures
 from harvester.storage.files import dumps
 from harvester.storage.plan import ordered
 from harvester.storage.state import connect
@@ -63,19 +65,25 @@ class Journal:
     @classmethod
     def create(cls, job_dir: Path, meta: dict[str, Any]) -> Journal:
         """Build the journal in a temporary folder and rename it into place: a kill leaves no half job dir."""
-        job_dir.parent.mkdir(parents=True, exist_ok=True)
         tmp = job_dir.with_name(f".{job_dir.name}.{secrets.token_hex(4)}.tmp")
-        tmp.mkdir()
-        conn = connect(tmp / "journal.sqlite")
-        try:  # no transaction needed: nobody sees the folder before the rename
-            conn.executescript(_JOURNAL_SCHEMA)
-            conn.executemany(
-                "INSERT INTO meta(key, value) VALUES (?, ?)",
-                [(k, json.dumps(v)) for k, v in {**meta, "format": JOURNAL_FORMAT}.items()],
-            )
-        finally:
-            conn.close()
-        os.replace(tmp, job_dir)
+        try:
+            job_dir.parent.mkdir(parents=True, exist_ok=True)
+            tmp.mkdir()
+            conn = connect(tmp / "journal.sqlite")
+            try:  # no transaction needed: nobody sees the folder before the rename
+                conn.executescript(_JOURNAL_SCHEMA)
+                conn.executemany(
+                    "INSERT INTO meta(key, value) VALUES (?, ?)",
+                    [(k, json.dumps(v)) for k, v in {**meta, "format": JOURNAL_FORMAT}.items()],
+                )
+            finally:
+                conn.close()
+            os.replace(tmp, job_dir)
+        except (OSError, sqlite3.Error) as error:
+            shutil.rmtree(tmp, ignore_errors=True)  # a journal that could not be made leaves nothing behind
+            if not failures.is_write_failure(error):
+                raise
+            raise StorageError(f"the run's journal {failures.describe(error, job_dir.parent)}") from None
         return cls.open(job_dir, meta["job_key"])
 
     @classmethod

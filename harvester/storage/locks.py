@@ -27,7 +27,9 @@ class JobLock:
             self.handle = open(path, "a+")  # noqa: SIM115 - held for the run's lifetime
             if not lock_descriptor(self.handle.fileno(), blocking=False):
                 self.handle.close()
-                raise RunSetupError(f"{what} is in use by another harvester run ({path} is locked)") from None
+                raise RunSetupError(
+                    f"this job is already running: {what} is in use by another harvester run ({path} is locked)"
+                ) from None
             # The holder before us may have removed the file while we waited for it: lock the file on disk.
             with contextlib.suppress(FileNotFoundError):
                 if os.stat(path).st_ino == os.fstat(self.handle.fileno()).st_ino:
@@ -35,11 +37,14 @@ class JobLock:
             self.handle.close()
         raise RunSetupError(f"{what}: cannot lock {path}")
 
-    def release(self, *, remove: bool = False) -> None:
+    def release(self) -> None:
+        """Unlock and remove the file: a lock file is never left behind by a run that ended. Removing it while
+        locked is safe: a process that opened it before and locks it after finds it no longer on disk (the
+        inode check above) and locks the new file instead. Only a killed run leaves its lock file; the next run
+        of the job takes it over and removes it when it ends."""
         if not self.handle.closed:
-            if remove:
-                with contextlib.suppress(OSError):
-                    self.path.unlink()
+            with contextlib.suppress(OSError):
+                self.path.unlink()
             unlock_descriptor(self.handle.fileno())
             self.handle.close()
 

@@ -17,9 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from harvester import __version__
-from harvester.errors import RunSetupError
+from harvester.errors import RunSetupError, StorageError
 from harvester.model import PageSummary
 from harvester.records import SCHEMA_VERSION
+from harvester.storage import failures
 from harvester.storage.files import write_json_atomically, write_jsonl_atomically, write_lines_atomically
 from harvester.storage.journal import Journal
 from harvester.storage.locks import JobLock, source_lock
@@ -74,7 +75,34 @@ def preflight(plan: RunPlan) -> None:
         if plan.resume and plan.job_dir.exists():
             Journal.open(plan.job_dir, plan.job_key).close()
     finally:
-        lock.release(remove=not plan.job_dir.exists())
+        lock.release()
+
+
+def remove_litter(plan: RunPlan) -> None:
+    """Remove what an earlier run of this job left when it was killed (``kill -9``, a power cut) while writing:
+    a half-made journal folder (``.<job>.*.tmp``) and the ``.part`` files of its run file, quarantine, manifest
+    and of the dataset export. Called with the job's lock held; the dataset's under the source lock, since
+    another job of the source may be exporting it right now."""
+    for stale in plan.job_dir.parent.glob(f".{plan.job_dir.name}.*.tmp"):
+        shutil.rmtree(stale, ignore_errors=True)
+    targets: list[Path] = []
+    if not plan.tracked:
+        targets = [plan.run_path(""), plan.invalid_path("")]
+    elif (plan.job_dir / "journal.sqlite").is_file():
+        with contextlib.suppress(RunSetupError, sqlite3.Error):  # a damaged journal is reported by the start
+            journal = Journal.open(plan.job_dir, plan.job_key)
+            try:
+                run_id = journal.meta["run_id"]
+            finally:
+                journal.close()
+            targets = [plan.run_path(run_id), plan.invalid_path(run_id), plan.manifest_path(run_id)]
+    for target in targets:
+        for part in target.parent.glob(f".{target.name}.*.part"):
+            part.unlink(missing_ok=True)
+    if plan.tracked and plan.source_dir.is_dir():
+        with source_lock(plan):
+            for part in plan.source_dir.glob(f".{plan.dataset_path.name}.*.part"):
+                part.unlink(missing_ok=True)
 
 
 @dataclass
@@ -119,8 +147,7 @@ class Run:
                 except StateError as error:
                     raise RunSetupError(str(error)) from None
             resumed = False
-            for stale in plan.job_dir.parent.glob(f".{plan.job_dir.name}.*.tmp"):
-                shutil.rmtree(stale, ignore_errors=True)
+            remove_litter(plan)
             if plan.job_dir.exists():
                 if plan.resume:
                     journal = Journal.open(plan.job_dir, plan.job_key)
@@ -156,6 +183,12 @@ class Run:
                         "incremental": plan.mode == "incremental" and state is not None and len(state) > 0,
                     },
                 )
+        except (OSError, sqlite3.Error) as error:  # a file of the run that cannot be made: the disk, permissions
+            lock.release()
+            if not failures.is_write_failure(error):
+                raise
+            where = Path(error.filename) if isinstance(error, OSError) and error.filename else plan.job_dir.parent
+            raise StorageError(f"the run cannot start: {failures.describe(error, where)}") from None
         except BaseException:
             lock.release()
             raise
@@ -246,6 +279,8 @@ class Run:
                 logger.warning("the run failed: %s was left as it was", run_path)
             self._remove_job()
             return Finish(exit_code, problems, None, None, 0)
+        if not plan.tracked and run_path.exists():  # --out onto an existing file: replaced, but not silently
+            logger.warning("replacing the existing %s with this run's records (its mode is kept)", run_path)
         written = write_lines_atomically(run_path, self.journal.record_lines(statuses))
         invalid = self.journal.invalid_count()
         invalid_path = plan.invalid_path(self.run_id)
@@ -347,7 +382,7 @@ class Run:
             self.journal.close()
         if self.state is not None:
             self.state.close()
-        self.lock.release(remove=not self.plan.job_dir.exists())
+        self.lock.release()
 
 
 def write_failed_job_manifest(

@@ -19,7 +19,8 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from harvester.errors import StateError
+from harvester.errors import StateError, StorageError
+from harvester.storage import failures
 from harvester.storage.files import write_jsonl_atomically
 
 STORE_FORMAT = "1"
@@ -65,6 +66,19 @@ def content_hash(record: dict[str, Any]) -> str:
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
+def _open_error(error: sqlite3.Error, path: Path) -> StateError | StorageError:
+    """A store that cannot be written (full disk, permission) is not called damaged."""
+    if failures.is_write_failure(error):
+        return StorageError(f"the state store {failures.describe(error, path)}")
+    return StateError(f"{path}: the state store is damaged or not SQLite ({error})")
+
+
+def _remove_store(path: Path) -> None:
+    for leftover in (path, path.with_name(f"{path.name}-wal"), path.with_name(f"{path.name}-shm")):
+        with contextlib.suppress(OSError):
+            leftover.unlink()
+
+
 def connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
     """A connection with the settings every harvester SQLite file uses (WAL, autocommit, a busy timeout)."""
     if readonly:
@@ -83,20 +97,32 @@ class StateStore:
 
     @classmethod
     def open(cls, path: Path, *, create: bool = True) -> StateStore:
-        """Open (and with ``create``, make) the store; :class:`StateError` when it is damaged or foreign."""
+        """Open (and with ``create``, make) the store; :class:`StateError` when it is damaged or foreign,
+        :class:`StorageError` when it cannot be written (a full disk is not a damaged store). A store this call
+        began to create and could not finish is removed again."""
         path = Path(path)
-        if not path.exists() and not create:
+        new = not path.exists()
+        if new and not create:
             raise StateError(f"{path}: no state store")
-        if path.exists() and not os.access(path, os.R_OK | os.W_OK):
+        if not new and not os.access(path, os.R_OK | os.W_OK):
             raise StateError(f"{path}: cannot read and write the state store: permission denied")
+        try:
+            return cls(path, cls._connect(path))
+        except (StateError, StorageError):
+            if new:
+                _remove_store(path)
+            raise
+
+    @staticmethod
+    def _connect(path: Path) -> sqlite3.Connection:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             # WAL only once the file is known to be a harvester store: a foreign file is left as it was.
             conn = sqlite3.connect(path, isolation_level=None, timeout=30)
         except OSError as error:
-            raise StateError(f"{path}: cannot open the state store: {error}") from None
+            raise StorageError(f"the state store {failures.describe(error, path)}") from None
         except sqlite3.Error as error:
-            raise StateError(f"{path}: the state store is damaged or not SQLite ({error})") from None
+            raise _open_error(error, path) from None
         try:
             check = conn.execute("PRAGMA quick_check").fetchone()
             if check is None or check[0] != "ok":
@@ -118,11 +144,11 @@ class StateStore:
             conn.execute("PRAGMA synchronous=NORMAL")
         except sqlite3.Error as error:
             conn.close()
-            raise StateError(f"{path}: the state store is damaged or not SQLite ({error})") from None
+            raise _open_error(error, path) from None
         except StateError:
             conn.close()
             raise
-        return cls(path, conn)
+        return conn
 
     def close(self) -> None:
         self.conn.close()

@@ -4,11 +4,15 @@ state store), are one line (exit 2) before the crawl, and a scrapyd job refused 
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 
 from scrapy.commands.crawl import Command as ScrapyCrawl
+from twisted.internet.defer import Deferred
 
 from harvester.errors import USAGE, HarvesterError
+
+logger = logging.getLogger(__name__)
 
 
 class Command(ScrapyCrawl):
@@ -19,7 +23,28 @@ class Command(ScrapyCrawl):
                 print(f"harvester: error: {problem}", file=sys.stderr)
                 self.exitcode = USAGE
                 return
+            self._crawl(args[0], opts)
+            return
         super().run(args, opts)
+
+    def _crawl(self, name: str, opts: argparse.Namespace) -> None:
+        """Scrapy's run, except that a run that cannot start after all (the same job started a moment after the
+        check above) is one line and exit 2, as for `harvester crawl`, not a traceback."""
+        errors: list[BaseException] = []
+        started = self.crawler_process.crawl(self._create_crawler(name), **opts.spargs)
+        if isinstance(started, Deferred):
+            started.addErrback(lambda failure: errors.append(failure.value))
+        else:  # AsyncCrawlerProcess: an asyncio task
+            started.add_done_callback(lambda task: task.cancelled() or not task.exception()
+                                      or errors.append(task.exception()))  # fmt: skip
+        self.crawler_process.start()
+        if errors and isinstance(errors[0], HarvesterError):
+            print(f"harvester: error: {errors[0]}", file=sys.stderr)
+            self.exitcode = errors[0].exit_code
+        elif errors or self.crawler_process.bootstrap_failed:
+            for error in errors:  # a bug: its traceback
+                logger.error("the crawl failed", exc_info=error)
+            self.exitcode = 1
 
     def _bad_arguments(self, name: str, spargs: dict) -> str | None:
         try:
