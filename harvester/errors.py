@@ -4,12 +4,14 @@ The CLI catches :class:`HarvesterError` once, prints its message on one line and
 ``exit_code``; a spider, a pipeline or a parser raises the subclass that says what went wrong. Exit codes:
 0 success, 1 a run that failed (decided by :mod:`harvester.crawl.outcome`, not by an exception), 2 bad usage
 or bad input — the only code an exception carries, because everything that raises one happens before any
-record is written, or for input that cannot be read at all.
+record is written, or for input that cannot be read at all — and 75 (``EX_TEMPFAIL`` of sysexits.h) for a crawl
+whose host another crawl holds (its lease, ``docs/state.md``): nothing was written, try again later.
 """
 
 from __future__ import annotations
 
 OK, FAILED, USAGE = 0, 1, 2
+RETRY_LATER = 75  # the host is leased by another crawl: resumable, nothing written; a scheduler retries
 
 
 class HarvesterError(Exception):
