@@ -25,7 +25,7 @@ VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
 STAMP = VENV / ".harvester-installed"
-EXTRAS = "test,scrapyd,bench"
+EXTRAS = "test,scrapyd,bench,postgres"
 
 
 def _fingerprint() -> str:

@@ -4,13 +4,15 @@ The CLI catches :class:`HarvesterError` once, prints its message on one line and
 ``exit_code``; a spider, a pipeline or a parser raises the subclass that says what went wrong. Exit codes:
 0 success, 1 a run that failed (decided by :mod:`harvester.crawl.outcome`, or a :class:`StorageError`: the run's
 files cannot be written), 2 bad usage or bad input (everything that raises one happens before any record is
-written, or for input that cannot be read at all), 130 interrupted (Ctrl-C, SIGTERM: see
-:mod:`harvester.crawl.interrupts`).
+written, or for input that cannot be read at all), 75 (``EX_TEMPFAIL`` of sysexits.h) for a crawl whose host
+another crawl holds (its lease, ``docs/state.md``: nothing was written, try again later), 130 interrupted
+(Ctrl-C, SIGTERM: see :mod:`harvester.crawl.interrupts`).
 """
 
 from __future__ import annotations
 
 OK, FAILED, USAGE, INTERRUPTED = 0, 1, 2, 130
+RETRY_LATER = 75  # the host is leased by another crawl: resumable, nothing written; a scheduler retries
 
 
 class HarvesterError(Exception):

@@ -50,6 +50,8 @@ DOWNLOADER_MIDDLEWARES = {
     "harvester.crawl.retry.RetryAfterMiddleware": 550,
     # no such host / connection refused before the host ever answered: not retried, the run stops at once
     "harvester.crawl.first_contact.FirstContactMiddleware": 560,
+    # the host's lease (HARVESTER_HOST_LEASE_SECONDS) is held before its first request, robots.txt included
+    "harvester.crawl.leases.HostLeaseMiddleware": 50,
     "harvester.crawl.charset.CharsetMiddleware": 575,  # after decompression (590), before the spider
 }
 # Memory: a listing page is ~20-200 kB (100 rows); anything this big is not one. A page over the maximum is
@@ -112,6 +114,18 @@ HARVESTER_RESUME = False
 HARVESTER_RUN_ID = ""
 HARVESTER_PROGRESS_INTERVAL = 30.0  # seconds between progress log lines when stderr is not a terminal
 HARVESTER_PROGRESS_TTY = None  # None: redraw one line in place when stderr is a terminal; True/False force it
+# Where the state lives (docs/state.md): "" or "sqlite:" for the SQLite files under HARVESTER_OUTPUT_DIR (one
+# machine; never on NFS); "postgresql://user@host:port/database" for one PostgreSQL database shared by every node
+# (records, run journals keyed by job key so a run resumes on any node, job locks, host leases). Needs the
+# `postgres` extra (psycopg 3). Run files, manifests and dataset.jsonl are written to this node's output folder.
+HARVESTER_STATE_URL = ""
+# Politeness across crawls and nodes: a crawl holds a lease on each host before it requests it (a row in the
+# state: holder, expiry), renews it every third of HARVESTER_HOST_LEASE_SECONDS while it runs and gives it back at
+# the end; a crawl that dies loses it when it expires. 0 disables leases. A crawl that finds its host leased by
+# another waits up to HARVESTER_HOST_LEASE_WAIT seconds, then stops with exit code 75 ("host busy: retry later"),
+# resumable, nothing written; see harvester/crawl/leases.py.
+HARVESTER_HOST_LEASE_SECONDS = 60.0
+HARVESTER_HOST_LEASE_WAIT = 0.0
 # A run fails (exit 1) when more than this share of its listing pages failed; any failed page is reported.
 HARVESTER_MAX_FAILED_PAGE_RATIO = 0.0
 

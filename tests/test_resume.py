@@ -1,11 +1,11 @@
 """Kill a crawl (SIGKILL, SIGINT) at several points and resume it: the run's records are those of an
-uninterrupted run, none lost, none twice."""
+uninterrupted run, none lost, none twice. On both state backends (``state_backend``), and with PostgreSQL on
+another node (another output folder) than the one killed."""
 
 from __future__ import annotations
 
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.backends import StateBackendUnderTest
 from tests.support.cli import read_jsonl
 from tests.support.paths import REPO, WILSON_SITE
 from tests.support.runs import MAO, SwitchableSite, comparable, crawl, run_files, site_copy
@@ -21,6 +22,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 DELAY = 0.15  # seconds per request: pages arrive one by one (one request at a time), so a kill lands between
 SEQUENTIAL = ("-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1")
+SQLITE = StateBackendUnderTest("sqlite", "")
 
 
 @pytest.fixture(scope="module")
@@ -40,23 +42,15 @@ def baseline(slow_site, tmp_path_factory):
     return records, manifest, read_jsonl(out / "wilson" / "dataset.jsonl")
 
 
-def start(base_url: str, out: Path, *args: str) -> subprocess.Popen:
+def start(base_url: str, out: Path, *args: str, backend: StateBackendUnderTest = SQLITE) -> subprocess.Popen:
     command = [sys.executable, "-m", "harvester.cli", "crawl", "wilson", "--query", MAO, "--output-dir", str(out),
                "-s", f"WILSON_BASE_URL={base_url}", "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False",
-               *SEQUENTIAL, *args]
+               *SEQUENTIAL, *backend.settings, *args]
     return subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
 def done_pages(out: Path, journals: str = "wilson/jobs/*/journal.sqlite") -> int:
-    for journal in out.glob(journals):
-        conn = sqlite3.connect(journal, timeout=5)
-        try:
-            return int(conn.execute("SELECT COUNT(*) FROM pages").fetchone()[0])
-        except sqlite3.Error:
-            return 0
-        finally:
-            conn.close()
-    return 0
+    return SQLITE.done_pages(out, journals)
 
 
 def wait_for(condition, proc: subprocess.Popen, timeout: float = 30.0) -> None:
@@ -73,7 +67,7 @@ def kill(proc: subprocess.Popen, sig: int = signal.SIGKILL) -> None:
     proc.communicate(timeout=30)
 
 
-def assert_same_as_uninterrupted(out: Path, baseline) -> None:
+def assert_same_as_uninterrupted(out: Path, baseline, backend: StateBackendUnderTest = SQLITE) -> None:
     records, manifest, dataset = baseline
     got, got_manifest = run_files(out)
     assert len(got) == len({r["id"] for r in got}), "a record was written twice"
@@ -84,7 +78,7 @@ def assert_same_as_uninterrupted(out: Path, baseline) -> None:
     drop = ("crawled_at", "first_seen", "last_seen")
     strip = lambda rows: [{k: v for k, v in r.items() if k not in drop} for r in rows]  # noqa: E731
     assert strip(read_jsonl(out / "wilson" / "dataset.jsonl")) == strip(dataset)
-    assert list((out / "wilson" / "jobs").iterdir()) == []
+    assert backend.journals(out) == 0
 
 
 def assert_nothing_final(out: Path) -> None:
@@ -122,38 +116,50 @@ def condition_after(site, out, before, condition):
     return condition(Since(), out)
 
 
-def test_kill_in_the_middle_of_a_page_loses_nothing(slow_site, baseline, tmp_path):
+def test_kill_in_the_middle_of_a_page_loses_nothing(slow_site, baseline, tmp_path, state_backend):
     """A kill between staging a page's records and marking the page done: simulated on the journal of a
     run killed after its first page, by forgetting that page and some of its records."""
     out = tmp_path / "out"
-    proc = start(slow_site.base_url, out)
-    wait_for(lambda: done_pages(out) >= 1, proc)
+    proc = start(slow_site.base_url, out, backend=state_backend)
+    wait_for(lambda: state_backend.done_pages(out) >= 1, proc)
     kill(proc)
-    journal = next((out / "wilson" / "jobs").glob("*/journal.sqlite"))
-    conn = sqlite3.connect(journal)
-    conn.execute("DELETE FROM pages")
-    conn.execute("DELETE FROM items WHERE seq IN (SELECT seq FROM items ORDER BY seq DESC LIMIT 4)")
-    conn.commit()
-    left = conn.execute("SELECT COUNT(*) FROM items").fetchone()[0]
-    conn.close()
+    left = state_backend.forget_pages_and_last_items(out, 4)
     assert 0 < left < 10
-    result = crawl(slow_site.base_url, out, "--query", MAO, "--resume", settings=SEQUENTIAL)
+    result = crawl(slow_site.base_url, out, "--query", MAO, "--resume", settings=(*SEQUENTIAL, *state_backend.settings))
     assert result.code == 0, result.stderr
-    assert_same_as_uninterrupted(out, baseline)
+    assert_same_as_uninterrupted(out, baseline, state_backend)
 
 
-def test_ctrl_c_keeps_the_run_resumable(slow_site, baseline, tmp_path):
+def test_ctrl_c_keeps_the_run_resumable(slow_site, baseline, tmp_path, state_backend):
     out = tmp_path / "out"
-    proc = start(slow_site.base_url, out)
-    wait_for(lambda: done_pages(out) >= 1, proc)
+    proc = start(slow_site.base_url, out, backend=state_backend)
+    wait_for(lambda: state_backend.done_pages(out) >= 1, proc)
     os.kill(proc.pid, signal.SIGINT)
     stdout, stderr = proc.communicate(timeout=30)
     assert proc.returncode == 130, stderr  # interrupted: resumable (harvester.crawl.interrupts)
     assert "continue with --resume" in stdout
     assert_nothing_final(out)
-    again = crawl(slow_site.base_url, out, "--query", MAO, "--resume", settings=SEQUENTIAL)
+    again = crawl(slow_site.base_url, out, "--query", MAO, "--resume", settings=(*SEQUENTIAL, *state_backend.settings))
     assert again.code == 0, again.stderr
-    assert_same_as_uninterrupted(out, baseline)
+    assert_same_as_uninterrupted(out, baseline, state_backend)
+
+
+def test_a_run_killed_on_one_node_resumes_on_another(slow_site, baseline, tmp_path, postgres_server):
+    """Shared state: the journal is the job's (its key), not a folder's. Node A is killed after two pages;
+    node B (its own output folder) resumes the run: the records of an uninterrupted run, pages done on A not
+    fetched again; B's output folder gets the run file, the manifest and the whole dataset."""
+    backend = StateBackendUnderTest("postgresql", postgres_server.create_database())
+    node_a, node_b = tmp_path / "node-a", tmp_path / "node-b"
+    before = slow_site.search_requests()
+    proc = start(slow_site.base_url, node_a, backend=backend)
+    wait_for(lambda: backend.done_pages(node_a) >= 2, proc)
+    kill(proc)
+    killed_after = slow_site.search_requests() - before
+    result = crawl(slow_site.base_url, node_b, "--query", MAO, "--resume", settings=(*SEQUENTIAL, *backend.settings))
+    assert result.code == 0, result.stderr
+    assert_same_as_uninterrupted(node_b, baseline, backend)
+    assert slow_site.search_requests() - before - killed_after <= 1  # B fetched only the page A had not done
+    assert_nothing_final(node_a)
 
 
 def test_resume_of_an_incremental_run_stops_where_the_uninterrupted_one_would(tmp_path):

@@ -1,25 +1,42 @@
-"""Run files, names and the state store, in-process (no crawl)."""
+"""Run files, names and the state store, in-process (no crawl). The tests of the state's semantics run on both
+backends (``state_backend``: the SQLite files, a PostgreSQL database)."""
 
 from __future__ import annotations
 
 import json
 import re
 import sqlite3
+import time
 from pathlib import Path
 
 import pytest
 
 from harvester.crawl.spider import PageSummary
+from harvester.storage.backends import open_backend
 from harvester.storage.plan import RunPlan, confined, job_key, new_run_id, safe_name
 from harvester.storage.run import Run, RunSetupError, preflight
 from harvester.storage.state import StateError, StateStore, content_hash
 from tests.test_contract import valid_record
 
 
-def plan(tmp_path: Path, **kwargs) -> RunPlan:
-    values = {"source": "wilson", "mode": "incremental", "output_dir": tmp_path / "out", "arguments": {"q": 1}}
+def plan(tmp_path: Path, backend=None, **kwargs) -> RunPlan:
+    values = {"source": "wilson", "mode": "incremental", "output_dir": tmp_path / "out", "arguments": {"q": 1},
+              "state_url": backend.url if backend is not None else ""}  # fmt: skip
     values.update(kwargs)
     return RunPlan(**values)
+
+
+def stored(p: RunPlan) -> int:
+    """The records the plan's state holds."""
+    backend = open_backend(p)
+    try:
+        state = backend.open_state(p)
+        try:
+            return len(state)
+        finally:
+            state.close()
+    finally:
+        backend.close()
 
 
 def record(n: int, **changes) -> dict:
@@ -93,8 +110,9 @@ def test_content_hash_ignores_where_and_when_a_record_was_seen():
     assert content_hash(base) != content_hash(record(1, title="Another title"))
 
 
-def test_state_store_keeps_first_seen_and_exports_by_id(tmp_path):
-    store = StateStore.open(tmp_path / "state.sqlite")
+def test_state_store_keeps_first_seen_and_exports_by_id(tmp_path, state_backend):
+    backend = open_backend(plan(tmp_path, state_backend))
+    store = backend.open_state(plan(tmp_path, state_backend))
     rows = [(f"wilson:doc-{n}", "h", json.dumps(record(n)), "2025-01-01T00:00:00Z") for n in (3, 1, 2)]
     assert store.commit(rows) == 3
     assert store.commit(rows) == 3  # idempotent
@@ -108,7 +126,21 @@ def test_state_store_keeps_first_seen_and_exports_by_id(tmp_path):
         "New", "2025-01-01T00:00:00Z", "2025-02-01T00:00:00Z"
     )
     assert list(tmp_path.glob(".*.part")) == []
+    assert len(store) == 3
     store.close()
+    backend.close()
+
+
+def test_the_dataset_is_in_byte_order_of_ids_on_every_backend(tmp_path, state_backend):
+    """PostgreSQL sorts text by its locale (``a`` < ``B`` in most); SQLite by bytes: the export is the same."""
+    backend = open_backend(plan(tmp_path, state_backend))
+    store = backend.open_state(plan(tmp_path, state_backend))
+    ids = ["wilson:b", "wilson:B", "wilson:a-1", "wilson:a1", "wilson:A", "wilson:é", "wilson:_"]
+    store.commit([(i, "h", json.dumps(record(1, id=i)), "2025-01-01T00:00:00Z") for i in ids])
+    store.export(tmp_path / "dataset.jsonl")
+    assert [r["id"] for r in read_jsonl(tmp_path / "dataset.jsonl")] == sorted(ids, key=lambda i: i.encode())
+    store.close()
+    backend.close()
 
 
 def test_a_damaged_or_foreign_state_file_is_refused(tmp_path):
@@ -126,8 +158,8 @@ def test_a_damaged_or_foreign_state_file_is_refused(tmp_path):
 # --- runs: journal, finish, resume ---
 
 
-def test_a_run_finishes_into_run_file_manifest_state_and_dataset(tmp_path):
-    p = plan(tmp_path)
+def test_a_run_finishes_into_run_file_manifest_state_and_dataset(tmp_path, state_backend):
+    p = plan(tmp_path, state_backend)
     run = Run.start(p)
     assert run.journal.stage("k1", record(1), *run.classify(record(1)))
     assert run.journal.stage("k2", record(2), *run.classify(record(2)))
@@ -143,11 +175,11 @@ def test_a_run_finishes_into_run_file_manifest_state_and_dataset(tmp_path):
         {"record": json.loads(json.dumps(record(3, id=None))), "errors": ["$.id: None is not of type 'string'"]}
     ]
     assert [r["id"] for r in read_jsonl(p.dataset_path)] == ["wilson:doc-1", "wilson:doc-2"]
-    assert not p.job_dir.exists()
+    assert state_backend.journals(p.output_dir) == 0
 
 
-def test_finishing_again_after_a_kill_during_the_finish_gives_the_same_files(tmp_path, monkeypatch):
-    p = plan(tmp_path)
+def test_finishing_again_after_a_kill_during_the_finish_gives_the_same_files(tmp_path, monkeypatch, state_backend):
+    p = plan(tmp_path, state_backend)
     run = Run.start(p)
     for n in (1, 2):
         run.journal.stage(f"k{n}", record(n), *run.classify(record(n)))
@@ -160,7 +192,7 @@ def test_finishing_again_after_a_kill_during_the_finish_gives_the_same_files(tmp
         run.finish(reason="finished", exit_code=0, problems=[], facts={}, failed_pages=[])
     first = {path.name: path.read_bytes() for path in (p.run_path(run.run_id), p.dataset_path)}
     monkeypatch.undo()
-    again = Run.start(plan(tmp_path, resume=True))
+    again = Run.start(plan(tmp_path, state_backend, resume=True))
     assert again.resumed
     assert again.run_id == run.run_id
     assert again.classify(record(1))[0] == "unchanged"  # the store was committed before the kill
@@ -170,15 +202,15 @@ def test_finishing_again_after_a_kill_during_the_finish_gives_the_same_files(tmp
     assert json.loads(finish.manifest_path.read_text())["counts"]["new"] == 2
 
 
-def test_an_interrupted_run_writes_nothing_and_resumes_with_its_run_id(tmp_path):
-    p = plan(tmp_path)
+def test_an_interrupted_run_writes_nothing_and_resumes_with_its_run_id(tmp_path, state_backend):
+    p = plan(tmp_path, state_backend)
     run = Run.start(p)
     run.journal.stage("k1", record(1), *run.classify(record(1)))
     finish = run.finish(reason="shutdown", exit_code=1, problems=["interrupted"], facts={}, failed_pages=[])
     assert finish.run_path is None
     assert not p.runs_dir.exists()
-    assert p.job_dir.exists()
-    resumed = Run.start(plan(tmp_path, resume=True))
+    assert state_backend.journals(p.output_dir) == 1
+    resumed = Run.start(plan(tmp_path, state_backend, resume=True))
     assert (resumed.run_id, resumed.sessions, resumed.journal.item_count()) == (run.run_id, 2, 1)
     resumed.release()
     fresh = Run.start(p)  # without --resume the interrupted run is discarded
@@ -187,8 +219,8 @@ def test_an_interrupted_run_writes_nothing_and_resumes_with_its_run_id(tmp_path)
     fresh.release()
 
 
-def test_a_failed_run_leaves_state_and_dataset_alone(tmp_path):
-    p = plan(tmp_path)
+def test_a_failed_run_leaves_state_and_dataset_alone(tmp_path, state_backend):
+    p = plan(tmp_path, state_backend)
     run = Run.start(p)
     run.journal.stage("k1", record(1), *run.classify(record(1)))
     finish = run.finish(
@@ -197,19 +229,24 @@ def test_a_failed_run_leaves_state_and_dataset_alone(tmp_path):
     assert len(read_jsonl(finish.run_path)) == 1
     assert json.loads(finish.manifest_path.read_text())["exit_code"] == 1
     assert not p.dataset_path.exists()
-    store = StateStore.open(p.state_path)
-    assert len(store) == 0
-    store.close()
+    assert stored(p) == 0
 
 
-def test_a_running_job_and_a_damaged_job_dir_are_refused(tmp_path):
-    p = plan(tmp_path)
+def test_a_running_job_is_refused(tmp_path, state_backend):
+    p = plan(tmp_path, state_backend)
     run = Run.start(p)
     with pytest.raises(RunSetupError, match="in use by another harvester run"):
         Run.start(p)
     with pytest.raises(RunSetupError, match="in use"):
         preflight(p)
     run.finish(reason="shutdown", exit_code=1, problems=[], facts={}, failed_pages=[])
+    preflight(p)  # released with the run
+    Run.start(plan(tmp_path, state_backend, resume=True)).release()
+
+
+def test_a_damaged_job_dir_is_refused(tmp_path):
+    p = plan(tmp_path)
+    Run.start(p).finish(reason="shutdown", exit_code=1, problems=[], facts={}, failed_pages=[])
     (p.job_dir / "journal.sqlite").write_bytes(b"garbage" * 1000)
     with pytest.raises(RunSetupError, match=r"job dir .* is damaged"):
         preflight(plan(tmp_path, resume=True))
@@ -234,24 +271,38 @@ def test_no_unix_only_module_is_imported_so_windows_can_run_a_crawl():
     assert found == []
 
 
-def test_the_job_lock_is_dropped_by_the_os_when_its_process_dies(tmp_path):
+def test_the_job_lock_is_dropped_when_its_process_dies(tmp_path, state_backend):
+    """kill -9 of a running job: the OS drops its file lock, the database its session's advisory lock."""
+    import signal
     import subprocess
     import sys
 
     from tests.support.paths import REPO
 
-    p = plan(tmp_path)
+    p = plan(tmp_path, state_backend)
     holder = subprocess.Popen(
         [sys.executable, "-c", "import sys, time; from pathlib import Path; "
-         "from harvester.storage.locks import JobLock; "
-         "lock = JobLock(Path(sys.argv[1]), 'job'); print('held', flush=True); time.sleep(60)", str(p.lock_path)],
+         "from harvester.storage.plan import RunPlan; from harvester.storage.run import Run; "
+         "run = Run.start(RunPlan(source='wilson', mode='incremental', output_dir=Path(sys.argv[1]), "
+         "arguments={'q': 1}, state_url=sys.argv[2])); print('held', flush=True); time.sleep(60)",
+         str(p.output_dir), p.state_url],
         cwd=REPO, stdout=subprocess.PIPE, text=True,
-    )
+    )  # fmt: skip
     try:
         assert holder.stdout.readline().strip() == "held"
         with pytest.raises(RunSetupError, match="in use by another harvester run"):
             preflight(p)
     finally:
-        holder.kill()
+        holder.send_signal(signal.SIGKILL)
         holder.wait()
-    preflight(p)  # the OS released it with the process
+    deadline = time.monotonic() + 10  # the server ends a killed client's session when its socket closes
+    while True:
+        try:
+            preflight(p)
+            break
+        except RunSetupError:
+            assert time.monotonic() < deadline, "the lock outlived its process"
+            time.sleep(0.05)
+    run = Run.start(plan(tmp_path, state_backend, resume=True))  # the killed run is resumed
+    assert run.resumed
+    run.release()

@@ -1,4 +1,5 @@
-"""Scheduled (tracked) runs over HTTP: run files, manifests, the state store, the dataset, incremental paging."""
+"""Scheduled (tracked) runs over HTTP: run files, manifests, the state store, the dataset, incremental paging.
+Incremental paging and changed records are checked on both state backends (``state_backend``)."""
 
 from __future__ import annotations
 
@@ -58,14 +59,14 @@ def test_first_run_writes_run_file_manifest_state_and_dataset(replay_site, tmp_p
     assert list((out / "wilson" / "jobs").iterdir()) == []
 
 
-def test_rerun_of_an_unchanged_newest_first_search_costs_one_page(tmp_path):
+def test_rerun_of_an_unchanged_newest_first_search_costs_one_page(tmp_path, state_backend):
     site = SwitchableSite(WILSON_SITE)
     out = tmp_path / "out"
     try:
-        first = crawl(site.base_url, out, "--query", MAO)
+        first = crawl(site.base_url, out, "--query", MAO, settings=state_backend.settings)
         assert first.code == 0, first.stderr
         before = site.search_requests()
-        again = crawl(site.base_url, out, "--query", MAO)
+        again = crawl(site.base_url, out, "--query", MAO, settings=state_backend.settings)
         assert again.code == 0, again.stderr
         assert site.search_requests() - before == 1
         assert "0 records from 1 pages, 10 unchanged" in summary_line(again.stdout)
@@ -73,7 +74,7 @@ def test_rerun_of_an_unchanged_newest_first_search_costs_one_page(tmp_path):
         assert records == []
         assert manifest["counts"]["unchanged"] == 10
         assert manifest["stopped_at_known_page"] == 0
-        full = crawl(site.base_url, out, "--query", MAO, "--full")
+        full = crawl(site.base_url, out, "--query", MAO, "--full", settings=state_backend.settings)
         assert full.code == 0, full.stderr
         assert "21 records from 3 pages, 21 unchanged" in summary_line(full.stdout)
     finally:
@@ -83,16 +84,16 @@ def test_rerun_of_an_unchanged_newest_first_search_costs_one_page(tmp_path):
     assert all(r["first_seen"] <= r["last_seen"] for r in dataset)
 
 
-def test_new_records_on_top_are_harvested_up_to_the_first_known_page(tmp_path):
+def test_new_records_on_top_are_harvested_up_to_the_first_known_page(tmp_path, state_backend):
     older = site_copy(tmp_path / "older", pages=["search-mao-zedong-page-1.html", "search-mao-zedong-page-2.html"])
     site = SwitchableSite(older)
     out = tmp_path / "out"
     try:
-        first = crawl(site.base_url, out, "--query", MAO)
+        first = crawl(site.base_url, out, "--query", MAO, settings=state_backend.settings)
         assert first.code == 0, first.stderr
         assert "11 records from 2 pages, 11 new" in summary_line(first.stdout)
         site.switch(WILSON_SITE)  # ten documents were added on top
-        second = crawl(site.base_url, out, "--query", MAO)
+        second = crawl(site.base_url, out, "--query", MAO, settings=state_backend.settings)
     finally:
         site.stop()
     assert second.code == 0, second.stderr
@@ -104,16 +105,16 @@ def test_new_records_on_top_are_harvested_up_to_the_first_known_page(tmp_path):
     assert len(read_jsonl(out / "wilson" / "dataset.jsonl")) == 21
 
 
-def test_a_changed_record_is_reported_and_replaces_the_old_version(tmp_path):
+def test_a_changed_record_is_reported_and_replaces_the_old_version(tmp_path, state_backend):
     old, new = "Telegram from Mao Zedong to Filippov (Stalin)", "Telegram from Mao Zedong to Filippov [Stalin] (2)"
     edited = site_copy(tmp_path / "edited", edits={"search-mao-zedong-page-0.html": (old, new)})
     site = SwitchableSite(WILSON_SITE)
     out = tmp_path / "out"
     try:
-        assert crawl(site.base_url, out, "--query", MAO).code == 0
+        assert crawl(site.base_url, out, "--query", MAO, settings=state_backend.settings).code == 0
         before = {r["id"]: r for r in read_jsonl(out / "wilson" / "dataset.jsonl")}
         site.switch(edited)
-        result = crawl(site.base_url, out, "--query", MAO)
+        result = crawl(site.base_url, out, "--query", MAO, settings=state_backend.settings)
     finally:
         site.stop()
     assert result.code == 0, result.stderr
@@ -187,6 +188,26 @@ def test_a_damaged_state_store_exits_2_and_nothing_is_written(replay_site, tmp_p
     assert "damaged" in errors[0]
     assert state.read_bytes() == b"not a database at all\n" * 200
     assert not (tmp_path / "out" / "wilson" / "runs").exists()
+    assert not any(t.startswith("/search") for t in replay_site.requests)
+
+
+@pytest.mark.parametrize(
+    ("url", "said"),
+    [
+        ("postgresql://harvester:s3cret@127.0.0.1:1/state", "cannot reach the state database "
+         "postgresql://harvester@127.0.0.1:1/state"),
+        ("mysql://db.example.org/state", "is not a state URL"),
+    ],
+)  # fmt: skip
+def test_a_state_database_that_cannot_be_used_exits_2_in_one_line(replay_site, tmp_path, url, said):
+    setting = ("-s", f"HARVESTER_STATE_URL={url}")
+    result = crawl(replay_site.base_url, tmp_path / "out", "--query", MAO, settings=setting)
+    assert result.code == 2
+    errors = [line for line in result.stderr.splitlines() if line.startswith("harvester: error:")]
+    assert len(errors) == 1
+    assert said in errors[0]
+    assert "s3cret" not in result.stderr + result.stdout
+    assert "Traceback" not in result.stderr
     assert not any(t.startswith("/search") for t in replay_site.requests)
 
 

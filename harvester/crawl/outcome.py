@@ -7,6 +7,7 @@ Scrapy itself exits 0 even when every request failed; the harvester does not. Ex
 run failed (no records although the listing had some, a challenge page, failed pages over
 ``HARVESTER_MAX_FAILED_PAGE_RATIO``, errors in the log, any finish reason but "finished"); 2 bad usage (the CLI);
 130 interrupted (finish reason "shutdown": Ctrl-C or SIGTERM; nothing final is written and ``--resume`` continues).
+75 the host was leased by another crawl (finish reason ``host_busy``): nothing was written, retry later.
 An incremental run that wrote nothing because every record was unchanged succeeded.
 """
 
@@ -16,9 +17,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from harvester.errors import FAILED, INTERRUPTED, OK, USAGE
+from harvester.errors import FAILED, INTERRUPTED, OK, RETRY_LATER, USAGE
+from harvester.storage.run import HOST_BUSY
 
-__all__ = ["FAILED", "INTERRUPTED", "OK", "USAGE", "Outcome", "decide_outcome"]
+__all__ = ["FAILED", "INTERRUPTED", "OK", "RETRY_LATER", "USAGE", "Outcome", "decide_outcome"]
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,9 @@ def decide_outcome(stats: Mapping[str, Any], *, max_failed_ratio: float = 0.0) -
     errors = int(stats.get("log_count/ERROR", 0))
     problems: list[str] = []
 
+    if reason == HOST_BUSY:  # nothing was fetched for lack of the host's lease: not a failure, a "not now"
+        busy = str(stats.get("harvester/host_busy") or "the host is leased by another crawl")
+        return Outcome(RETRY_LATER, f"{records} records from {pages} pages: {busy}", [f"{busy}; retry later"])
     if stats.get("harvester/unreachable"):  # first contact failed (harvester.crawl.first_contact): one line
         problems.append(str(stats["harvester/unreachable"]))
     elif stats.get("harvester/challenge_pages"):

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import logging
 import shutil
-import sqlite3
 import tempfile
 import time
 from dataclasses import replace
@@ -29,8 +28,9 @@ from harvester.crawl.redact import redact
 from harvester.errors import HarvesterError
 from harvester.model import PageSummary
 from harvester.storage import failures
+from harvester.storage.backends import storage_errors
 from harvester.storage.plan import plan_run
-from harvester.storage.run import INTERRUPTED, Run
+from harvester.storage.run import HOST_BUSY, INTERRUPTED, Run
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +43,7 @@ class RunKeeper:
         self._scratch: Path | None = None
         self.failed_pages: list[dict[str, str]] = []
         self.outcome: Outcome | None = None
+        self._host_busy: str | None = None  # why the crawl stopped for lack of a host's lease (crawl/leases.py)
         self._started = time.time()  # a run file older than this is not this run's
         # page -> [summary, records still in the pipelines]; journaled as done when the count reaches 0
         self._pending: dict[int, list[Any]] = {}
@@ -82,7 +83,7 @@ class RunKeeper:
                 # away at the end; nothing is written into the output folder.
                 self._scratch = Path(tempfile.mkdtemp(prefix="harvester-scratch-"))
                 plan = replace(plan, mode="one-off", output_dir=self._scratch, out=self._scratch / "records.jsonl",
-                               resume=False, run_id=None)  # fmt: skip
+                               resume=False, run_id=None, state_url="")  # fmt: skip
             self._run = Run.start(plan)
             if self._run.resumed:
                 self.crawler.stats.set_value("harvester/resumed", True)
@@ -101,6 +102,10 @@ class RunKeeper:
         self.failed_pages.append({"url": url, "reason": reason})
         self.crawler.stats.inc_value("harvester/failed_pages")
         logger.error("page failed: %s: %s", url, reason)
+
+    def host_busy(self, message: str) -> None:
+        """The crawl stops because another crawl holds a host it needs (:mod:`harvester.crawl.leases`)."""
+        self._host_busy = message
 
     def item_done(self, item: Any, **kwargs: Any) -> None:
         page = item.get("page") if isinstance(item, dict) else None
@@ -121,6 +126,8 @@ class RunKeeper:
             facts.update({f"harvester/{name}": value for name, value in self._run.totals().items()})
             facts["harvester/run_id"] = self._run.run_id
         facts["finish_reason"] = reason
+        if self._host_busy is not None:
+            facts["harvester/host_busy"] = self._host_busy
         facts["failed_pages"] = list(self.failed_pages)
         return facts
 
@@ -143,11 +150,13 @@ class RunKeeper:
                                     failed_pages=self.failed_pages)
                 if reason == INTERRUPTED:
                     target = "interrupted, nothing written yet: continue with --resume"
+                elif reason == HOST_BUSY:
+                    target = "nothing written yet: run it again later (with --resume)"
                 elif finish.run_path is None and run.run_path.exists():
                     target = f"nothing written: {run.run_path} was left as it was"
                 elif finish.run_path is None:
                     target = "nothing written"
-            except (OSError, sqlite3.Error, HarvesterError) as error:
+            except (*storage_errors(), HarvesterError) as error:
                 code = FAILED
                 where = run.run_path.parent
                 said = failures.describe(error, where) if failures.is_write_failure(error) else str(error)

@@ -55,6 +55,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from harvester.crawl.first_contact import UnreachableHost
+from harvester.crawl.leases import HostBusy
 from harvester.crawl.retry import RETRY_NOTE
 from harvester.crawl.run_keeper import RunKeeper
 from harvester.crawl.workers import Workers
@@ -448,8 +449,8 @@ class ListingSpider(scrapy.Spider):
 
     def _name_failure(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
-        if failure.check(UnreachableHost):
-            return  # not a failed page: the host cannot be reached at all, and the run's outcome says so
+        if failure.check(UnreachableHost, HostBusy):
+            return  # not a failed page: the host cannot be reached (or is another crawl's); the outcome says so
         if failure.check(HttpError):
             reason = f"HTTP {failure.value.response.status}"
         elif failure.check(IgnoreRequest) and "robots.txt" in failure.getErrorMessage():

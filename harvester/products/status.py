@@ -14,6 +14,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from harvester.errors import OK, RETRY_LATER
+
 # Spider arguments that say where, not what: left out of the one-line description of a job when others exist.
 _WHERE = ("base_url", "start_url")
 
@@ -65,8 +67,11 @@ def job_statuses(
     for key, runs in by_job.items():
         last = max(runs, key=lambda m: (m["started_at"], m["run_id"]))
         age = (now - parse_utc(last["ended_at"])).total_seconds() / 3600
-        failed = last["exit_code"] != 0
+        # 75: its host was leased by another crawl; not a failure (--max-age still catches a job that never runs)
+        failed = last["exit_code"] not in (OK, RETRY_LATER)
         outcome = f"failed: {last['problems'][0]}" if failed and last["problems"] else ("failed" if failed else "ok")
+        if last["exit_code"] == RETRY_LATER:
+            outcome = "retry later: " + (last["problems"][0] if last["problems"] else "host busy")
         out.append(
             JobStatus(
                 job_key=key, source=last["source"], job=describe_job(last["arguments"]), mode=last["mode"],

@@ -9,6 +9,9 @@ Layout under the output dir (``HARVESTER_OUTPUT_DIR``)::
     <source>/runs/<run id>.invalid.jsonl   records the contract rejected, with the reasons
     <source>/jobs/<job key>/journal.sqlite the running (or interrupted) run; removed when the run finishes
 
+With ``HARVESTER_STATE_URL=postgresql://...`` the state store, the journals and the locks live in that database
+instead (``harvester.storage.backends``); run files, manifests and the dataset are still written here.
+
 A one-off run (``--out FILE``, setting ``HARVESTER_OUTPUT_PATH``) writes FILE (and ``FILE-stem.invalid.jsonl``)
 and nothing else: no state, no dataset, no run history; its journal lives beside FILE while it runs.
 """
@@ -86,6 +89,7 @@ class RunPlan:
     out: Path | None = None
     run_id: str | None = None  # fixed by HARVESTER_RUN_ID (scrapyd's job id, say); otherwise made at start
     given_arguments: dict[str, Any] = field(default_factory=dict)  # as the operator gave them (the manifest)
+    state_url: str = ""  # HARVESTER_STATE_URL: "" (or sqlite:) the files below; postgresql://... a shared database
     job_key: str = field(init=False)
 
     def __post_init__(self) -> None:
@@ -168,4 +172,5 @@ def plan_run(settings: Any, spider: Any) -> RunPlan:
         out=Path(out) if out else None,
         # scrapyd passes its job id as the spider argument _job: the run file is then named after the job
         run_id=settings.get("HARVESTER_RUN_ID") or getattr(spider, "_job", None) or None,
+        state_url=settings.get("HARVESTER_STATE_URL"),
     )

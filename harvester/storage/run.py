@@ -1,7 +1,9 @@
 """A started run: the spider's read-only view (known ids, done pages), the pipelines' journal, and the finish.
 
 The run file is written from the journal when the run ends, under a temporary name, then renamed; then the
-state store is committed and the dataset exported (successful tracked runs only); the manifest last.
+state store is committed and the dataset exported (successful tracked runs only); the manifest last. Where the
+state store, the journal and the locks live is the backend's business (:mod:`harvester.storage.backends`: SQLite
+files by default, or a shared PostgreSQL database), chosen once from the plan's state URL by :meth:`Run.start`.
 """
 
 from __future__ import annotations
@@ -9,7 +11,8 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
-import shutil
+import os
+import socket
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -17,31 +20,41 @@ from pathlib import Path
 from typing import Any
 
 from harvester import __version__
-from harvester.errors import RunSetupError, StorageError
+from harvester.errors import RunSetupError, StateError, StorageError
 from harvester.model import PageSummary
 from harvester.records import SCHEMA_VERSION
 from harvester.storage import failures
+from harvester.storage.backends import (
+    HostLeases,
+    JournalStore,
+    RecordStore,
+    StateBackend,
+    database_errors,
+    open_backend,
+    storage_errors,
+)
 from harvester.storage.files import write_json_atomically, write_jsonl_atomically, write_lines_atomically
-from harvester.storage.journal import Journal
-from harvester.storage.locks import JobLock, source_lock
 from harvester.storage.plan import RunPlan, new_run_id, utc_now
-from harvester.storage.state import StateError, StateStore, content_hash
+from harvester.storage.state import content_hash
 
 logger = logging.getLogger(__name__)
 
 
 # The finish reason of a run stopped by Ctrl-C or SIGTERM: it stays resumable, nothing final is written.
 INTERRUPTED = "shutdown"
+# The finish reason of a crawl whose host another crawl holds (harvester.crawl.leases): resumable, nothing final
+# written, exit code 75 (harvester.errors.RETRY_LATER).
+HOST_BUSY = "host_busy"
+RESUMABLE = (INTERRUPTED, HOST_BUSY)
 
 
-def check_layout(plan: RunPlan) -> None:
+def check_layout(plan: RunPlan, backend: StateBackend) -> None:
     """Refuse a layout a run must not write into: a symbolic link inside the output folder (it would send files
     elsewhere), and a state store that is missing or empty while the dataset holds records (a new store would
     replace the dataset with this run's records alone)."""
-    paths = [plan.job_dir, plan.lock_path]
+    paths = backend.local_paths(plan)
     if plan.tracked:
-        paths = [plan.source_dir, plan.runs_dir, plan.state_path, plan.dataset_path,
-                 plan.source_dir / ".dataset.lock", plan.job_dir.parent, *paths]
+        paths = [plan.source_dir, plan.runs_dir, plan.dataset_path, *paths]
     for path in paths:
         if path.is_symlink():
             raise RunSetupError(
@@ -50,47 +63,52 @@ def check_layout(plan: RunPlan) -> None:
             )
     if not plan.tracked:
         return
-    state, dataset = plan.state_path, plan.dataset_path
-    state_size = state.stat().st_size if state.is_file() else None
-    if dataset.is_file() and dataset.stat().st_size > 0 and not state_size:
-        what = "empty (0 bytes)" if state_size == 0 else "missing"
-        raise RunSetupError(
-            f"{state} is {what} but {dataset} holds records: a new state store would replace the dataset with "
-            f"this run's records alone. Put the state store back (from a backup), or move {dataset.name} away as "
-            "well to start this source afresh"
-        )
+    dataset = plan.dataset_path
+    if dataset.is_file() and dataset.stat().st_size > 0:
+        missing = backend.state_missing(plan)
+        if missing:
+            raise RunSetupError(
+                f"{missing} but {dataset} holds records: a new state store would replace the dataset with "
+                f"this run's records alone. Put the state store back (from a backup), or move {dataset.name} away "
+                "as well to start this source afresh"
+            )
 
 
 def preflight(plan: RunPlan) -> None:
     """Check before crawling what :meth:`Run.start` would refuse: a damaged state store or job dir, a job that
-    is already running. Creates no file but the output folders."""
-    check_layout(plan)
-    lock = JobLock(plan.lock_path, f"job {plan.job_key}")
+    is already running, a state database that cannot be reached. Creates no file but the output folders."""
+    backend = _backend(plan)
     try:
-        if plan.tracked and plan.state_path.exists():
-            try:
-                StateStore.open(plan.state_path, create=False).close()
-            except StateError as error:
-                raise RunSetupError(str(error)) from None
-        if plan.resume and plan.job_dir.exists():
-            Journal.open(plan.job_dir, plan.job_key).close()
+        check_layout(plan, backend)
+        lock = backend.job_lock(plan)
+        try:
+            if plan.tracked:
+                try:
+                    backend.check_state(plan)
+                except StateError as error:
+                    raise RunSetupError(str(error)) from None
+            if plan.resume and backend.journal_exists(plan):
+                backend.open_journal(plan).close()
+        finally:
+            lock.release()
+    except database_errors() as error:
+        raise RunSetupError(f"{backend.describe()}: {error}") from None
     finally:
-        lock.release()
+        backend.close()
 
 
-def remove_litter(plan: RunPlan) -> None:
+def remove_litter(plan: RunPlan, backend: StateBackend) -> None:
     """Remove what an earlier run of this job left when it was killed (``kill -9``, a power cut) while writing:
-    a half-made journal folder (``.<job>.*.tmp``) and the ``.part`` files of its run file, quarantine, manifest
+    a half-made journal (``backend.clean_stale``) and the ``.part`` files of its run file, quarantine, manifest
     and of the dataset export. Called with the job's lock held; the dataset's under the source lock, since
     another job of the source may be exporting it right now."""
-    for stale in plan.job_dir.parent.glob(f".{plan.job_dir.name}.*.tmp"):
-        shutil.rmtree(stale, ignore_errors=True)
+    backend.clean_stale(plan)
     targets: list[Path] = []
     if not plan.tracked:
         targets = [plan.run_path(""), plan.invalid_path("")]
-    elif (plan.job_dir / "journal.sqlite").is_file():
-        with contextlib.suppress(RunSetupError, sqlite3.Error):  # a damaged journal is reported by the start
-            journal = Journal.open(plan.job_dir, plan.job_key)
+    elif backend.journal_exists(plan):
+        with contextlib.suppress(RunSetupError, *storage_errors()):  # a damaged journal: reported by the start
+            journal = backend.open_journal(plan)
             try:
                 run_id = journal.meta["run_id"]
             finally:
@@ -100,9 +118,16 @@ def remove_litter(plan: RunPlan) -> None:
         for part in target.parent.glob(f".{target.name}.*.part"):
             part.unlink(missing_ok=True)
     if plan.tracked and plan.source_dir.is_dir():
-        with source_lock(plan):
+        with backend.source_lock(plan):
             for part in plan.source_dir.glob(f".{plan.dataset_path.name}.*.part"):
                 part.unlink(missing_ok=True)
+
+
+def _backend(plan: RunPlan) -> StateBackend:
+    try:
+        return open_backend(plan)
+    except StateError as error:
+        raise RunSetupError(str(error)) from None
 
 
 @dataclass
@@ -120,13 +145,21 @@ class Run:
     """A started run: the spider's read-only view (known ids, done pages) and the pipelines' journal."""
 
     def __init__(
-        self, plan: RunPlan, journal: Journal, state: StateStore | None, lock: JobLock, resumed: bool
+        self,
+        plan: RunPlan,
+        backend: StateBackend,
+        journal: JournalStore,
+        state: RecordStore | None,
+        lock: Any,
+        resumed: bool,
     ) -> None:
         self.plan = plan
+        self.backend = backend
         self.journal = journal
         self.state = state
         self.lock = lock
         self.resumed = resumed
+        self._leases: HostLeases | None = None
         meta = journal.meta
         self.run_id: str = meta["run_id"]
         self.started_at: str = meta["started_at"]
@@ -137,20 +170,25 @@ class Run:
 
     @classmethod
     def start(cls, plan: RunPlan) -> Run:
-        check_layout(plan)
-        lock = JobLock(plan.lock_path, f"job {plan.job_key}")
+        backend = _backend(plan)
         try:
-            state = None
+            check_layout(plan, backend)
+            lock = backend.job_lock(plan)
+        except BaseException:
+            backend.close()
+            raise
+        state = None
+        try:
             if plan.tracked:
                 try:
-                    state = StateStore.open(plan.state_path)
+                    state = backend.open_state(plan)
                 except StateError as error:
                     raise RunSetupError(str(error)) from None
             resumed = False
-            remove_litter(plan)
-            if plan.job_dir.exists():
+            remove_litter(plan, backend)
+            if backend.journal_exists(plan):
                 if plan.resume:
-                    journal = Journal.open(plan.job_dir, plan.job_key)
+                    journal = backend.open_journal(plan)
                     journal.set_meta("sessions", int(journal.meta.get("sessions", 1)) + 1)
                     resumed = True
                     earlier = journal.meta["run_id"]
@@ -160,18 +198,20 @@ class Run:
                         journal.set_meta("run_id", plan.run_id)
                         journal.set_meta("resumed_from", earlier)
                         journal.set_meta("earlier_run_ids", [*journal.meta.get("earlier_run_ids", []), earlier])
-                    logger.info("resuming run %s from %s", journal.meta["run_id"], plan.job_dir)
+                    logger.info("resuming run %s of job %s (%s)", journal.meta["run_id"], plan.job_key,
+                                backend.describe())  # fmt: skip
                 else:
                     logger.warning(
-                        "discarding the interrupted run in %s (pass --resume to continue it instead)", plan.job_dir
-                    )
-                    shutil.rmtree(plan.job_dir)
+                        "discarding the interrupted run of job %s (%s; pass --resume to continue it instead)",
+                        plan.job_key, backend.describe(),
+                    )  # fmt: skip
+                    backend.discard_journal(plan)
             if not resumed:
                 if plan.resume:
                     logger.info("nothing to resume for job %s: starting a new run", plan.job_key)
                 run_id = plan.run_id or new_run_id()
-                journal = Journal.create(
-                    plan.job_dir,
+                journal = backend.create_journal(
+                    plan,
                     {
                         "job_key": plan.job_key,
                         "run_id": run_id,
@@ -183,16 +223,19 @@ class Run:
                         "incremental": plan.mode == "incremental" and state is not None and len(state) > 0,
                     },
                 )
-        except (OSError, sqlite3.Error) as error:  # a file of the run that cannot be made: the disk, permissions
+        except BaseException as error:
+            if state is not None:
+                state.close()
             lock.release()
-            if not failures.is_write_failure(error):
-                raise
-            where = Path(error.filename) if isinstance(error, OSError) and error.filename else plan.job_dir.parent
-            raise StorageError(f"the run cannot start: {failures.describe(error, where)}") from None
-        except BaseException:
-            lock.release()
+            backend.close()
+            if isinstance(error, database_errors()):
+                raise RunSetupError(f"{backend.describe()}: {error}") from None
+            if isinstance(error, OSError | sqlite3.Error) and failures.is_write_failure(error):
+                # a file of the run that cannot be made: the disk, permissions
+                where = Path(error.filename) if isinstance(error, OSError) and error.filename else plan.job_dir.parent
+                raise StorageError(f"the run cannot start: {failures.describe(error, where)}") from None
             raise
-        return cls(plan, journal, state, lock, resumed)
+        return cls(plan, backend, journal, state, lock, resumed)
 
     # --- the spider's view (read-only) ---
 
@@ -201,6 +244,14 @@ class Run:
 
     def done_pages(self) -> list[PageSummary]:
         return self.journal.done_pages()
+
+    def host_leases(self, seconds: float) -> HostLeases | None:
+        """This run's host leases (made on first use, given back by :meth:`release`); None where the backend
+        keeps none for this run (a one-off run with the SQLite files)."""
+        if self._leases is None:
+            holder = f"{socket.gethostname()}/{os.getpid()}/{self.run_id}"
+            self._leases = self.backend.leases(self.plan, holder, seconds)
+        return self._leases
 
     # --- the pipelines' side ---
 
@@ -243,11 +294,13 @@ class Run:
 
         Every step can be repeated: a run killed while finishing and then resumed finishes the same way."""
         try:
-            if reason == INTERRUPTED:
+            if reason in RESUMABLE:
                 logger.warning(
-                    "run %s interrupted: nothing final was written; continue it with --resume (journal: %s)",
+                    "run %s %s: nothing final was written; continue it with --resume (job %s, %s)",
                     self.run_id,
-                    self.plan.job_dir,
+                    "interrupted" if reason == INTERRUPTED else "stopped: its host is leased by another crawl",
+                    self.plan.job_key,
+                    self.backend.describe(),
                 )
                 manifest_path = None
                 if self.plan.tracked and self.plan.run_id == self.run_id:
@@ -256,6 +309,9 @@ class Run:
                     manifest = self._manifest(reason, exit_code, problems, facts, failed_pages, None, 0, None, 0)
                     manifest_path = self.plan.manifest_path(self.run_id)
                     write_json_atomically(manifest_path, manifest)
+                if reason == HOST_BUSY and not self.resumed and not self.journal.item_count() \
+                        and not self.journal.done_pages():
+                    self._remove_job()  # nothing was fetched: no empty journal left to discard or resume
                 return Finish(exit_code, problems, None, manifest_path)
             return self._finish(reason, exit_code, list(problems), facts, failed_pages)
         finally:
@@ -305,7 +361,7 @@ class Run:
                 write_json_atomically(manifest_path, manifest)
                 return total
 
-            with source_lock(plan):
+            with self.backend.source_lock(plan):
                 total = self.state.commit(self.journal.state_rows(self.started_at), then=publish)
             logger.info("dataset: %d records in %s", total, plan.dataset_path)
         else:
@@ -342,7 +398,7 @@ class Run:
             "ended_at": utc_now(),
             "sessions": self.sessions,
             "resumed_from": self.resumed_from,
-            "resumable": reason == INTERRUPTED,
+            "resumable": reason in RESUMABLE,
             "finish_reason": reason,
             "exit_code": exit_code,
             "problems": problems,
@@ -375,14 +431,21 @@ class Run:
 
     def _remove_job(self) -> None:
         self.journal.close()
-        shutil.rmtree(self.plan.job_dir, ignore_errors=True)
+        self.backend.discard_journal(self.plan)
 
     def release(self) -> None:
-        with contextlib.suppress(sqlite3.Error):
-            self.journal.close()
-        if self.state is not None:
-            self.state.close()
-        self.lock.release()
+        """Give back everything the run holds: its journal session, host leases, state store, job lock."""
+        try:
+            with contextlib.suppress(*storage_errors()):
+                self.journal.close()
+            if self._leases is not None:
+                with contextlib.suppress(*storage_errors()):
+                    self._leases.release()
+            if self.state is not None:
+                self.state.close()
+        finally:
+            self.lock.release()
+            self.backend.close()
 
 
 def write_failed_job_manifest(
