@@ -116,7 +116,7 @@ def run(pages: int, seed: int = 1) -> dict[str, Any]:
 
     steps["record: validate (jsonschema-rs, coverage)"], _ = timed(validate)
     steps["record: dedupe key"], _ = timed(lambda: {dedupe_key(r) for r in records})
-    steps["record: content_hash"], digests = timed(lambda: [content_hash(r) for r in records])
+    steps["record: content_hash (tracked runs only)"], digests = timed(lambda: [content_hash(r) for r in records])
     with tempfile.TemporaryDirectory() as tmp:
         journal = Journal.create(Path(tmp) / "job", {"job_key": "bench", "run_id": "bench"})
 
