@@ -65,15 +65,74 @@ class ChildResult:
     timed_out: bool
     stdout: Path
     stderr: Path
+    descendants_cpu_s: float | None = None  # adopted descendants (the pool's forkserver, workers); None: not counted
 
     @property
     def cpu_s(self) -> float:
         return self.cpu_user_s + self.cpu_sys_s
 
 
+PR_SET_CHILD_SUBREAPER = 36  # <linux/prctl.h>
+
+
+def become_subreaper() -> bool:
+    """Adopt the orphans of every child (Linux ``PR_SET_CHILD_SUBREAPER``), so that their CPU can be counted.
+
+    The crawl's worker pool is forked by multiprocessing's forkserver, a child of the crawl that reaps the
+    workers (their CPU lands in its rusage) and outlives the crawl by a moment. Without this it is reparented to
+    init and its CPU, the pool's, is lost to ``wait4``. False where the call does not exist."""
+    if not sys.platform.startswith("linux"):
+        return False
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def _children() -> set[int]:
+    """This process's children, from ``/proc`` (Linux, as the subreaper is)."""
+    me, found = os.getpid(), set()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            # /proc/PID/stat: "pid (comm) state ppid ...", comm may hold spaces and parentheses
+            if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == me:
+                found.add(int(entry.name))
+    return found
+
+
+def reap_orphans(known: set[int], grace: float = 10.0) -> float:
+    """Wait for this process's children that are not in ``known`` (a finished crawl's adopted descendants) to
+    exit, killing what is left after ``grace`` seconds, and return their CPU seconds (each one's own and that
+    of the children it reaped, as ``wait4`` reports it)."""
+    cpu = 0.0
+    deadline = time.monotonic() + grace
+    while orphans := _children() - known:
+        for pid in orphans:
+            if time.monotonic() > deadline:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+            try:
+                done, _, usage = os.wait4(pid, os.WNOHANG)
+            except ChildProcessError:
+                known.add(pid)  # reaped elsewhere: nothing to count
+                continue
+            if done:
+                cpu += usage.ru_utime + usage.ru_stime
+        time.sleep(0.02)
+    return cpu
+
+
 def run_child(cmd: list[str], timeout: float, logdir: Path, tag: str) -> ChildResult:
-    """Run one command in its own session; exact wall time, and that child's own rusage via wait4."""
+    """Run one command in its own session; exact wall time, and that child's own rusage via wait4, plus (where
+    this process could become a subreaper) the CPU of the descendants it left behind."""
     out, err = logdir / f"{tag}.out", logdir / f"{tag}.err"
+    adopts = become_subreaper()
+    known = _children() if adopts else set()
     with out.open("wb") as fout, err.open("wb") as ferr:
         start = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=fout, stderr=ferr, cwd=ROOT, start_new_session=True)
@@ -89,6 +148,7 @@ def run_child(cmd: list[str], timeout: float, logdir: Path, tag: str) -> ChildRe
         try:
             _, status, usage = os.wait4(proc.pid, 0)
             wall = time.perf_counter() - start
+            descendants = reap_orphans(known) if adopts else None
         finally:
             timer.cancel()
             _kill_group(proc.pid)  # leftovers of the child's session, if any
@@ -105,6 +165,7 @@ def run_child(cmd: list[str], timeout: float, logdir: Path, tag: str) -> ChildRe
         timed_out=timed_out.is_set(),
         stdout=out,
         stderr=err,
+        descendants_cpu_s=descendants,
     )
 
 
@@ -138,6 +199,7 @@ class Run:
     cpu_user_s: float
     cpu_sys_s: float
     peak_rss_mb: float
+    descendants_cpu_s: float | None = None  # in cpu_s: the crawl's descendants (its worker pool); None: not counted
     requests: dict[str, int] = field(default_factory=dict)
     server_cpu_share: float | None = None
     crawl_s: float | None = None  # the bare spider's own Scrapy elapsed time (start-up excluded)
@@ -254,10 +316,11 @@ class Harness:
             pages_per_s=pages / child.wall_s,
             records=records,
             records_per_s=None if records is None else records / child.wall_s,
-            cpu_s=child.cpu_s,
+            cpu_s=child.cpu_s + (child.descendants_cpu_s or 0.0),
             cpu_user_s=child.cpu_user_s,
             cpu_sys_s=child.cpu_sys_s,
             peak_rss_mb=child.peak_rss_mb,
+            descendants_cpu_s=child.descendants_cpu_s,
             requests=requests,
             server_cpu_share=server_cpu / child.wall_s,
             crawl_s=crawl_s,
@@ -265,10 +328,11 @@ class Harness:
         )
         rec = f"{'-':>8}" if run.records_per_s is None else f"{run.records_per_s:8.0f}"
         label = "warm-up" if pair < 0 else f"pair {pair + 1:<2}"
+        pool = "    -   " if run.descendants_cpu_s is None else f"{run.descendants_cpu_s:6.2f} s"
         print(
             f"  {label:<7} {side:<9} {run.wall_s:7.2f} s {run.pages_per_s:8.1f} pages/s {rec} rec/s"
-            f"  cpu {run.cpu_s:6.2f} s  rss {run.peak_rss_mb:6.0f} MB  server cpu {run.server_cpu_share:4.0%}"
-            + (f"  ! {run.note}" if run.note else ""),
+            f"  cpu {run.cpu_s:6.2f} s (pool {pool})  rss {run.peak_rss_mb:6.0f} MB"
+            f"  server cpu {run.server_cpu_share:4.0%}" + (f"  ! {run.note}" if run.note else ""),
             flush=True,
         )
         if not ok:
@@ -315,6 +379,7 @@ def summarise(runs: list[Run]) -> dict[str, Any]:
             "wall_s": _median([r.wall_s for r in ok]),
             "cpu_s": _median([r.cpu_s for r in ok]),
             "cpu_ms_per_page": _median([r.cpu_s / r.pages * 1000 for r in ok]),
+            "pool_cpu_s": _median([r.descendants_cpu_s for r in ok if r.descendants_cpu_s is not None]),
             "peak_rss_mb": max(r.peak_rss_mb for r in ok),
             "server_cpu_share": _median([r.server_cpu_share or 0.0 for r in ok]),
             "startup_s": _median([r.wall_s - r.crawl_s for r in ok if r.crawl_s is not None]),
@@ -372,7 +437,9 @@ def print_table(configs: list[dict[str, Any]]) -> None:
         )
     print(
         "harv/bare thr = median over pairs of harvester pages/s / bare pages/s (min-max of the pairs);"
-        " CPU x = median of harvester CPU s / bare CPU s.\nsrv cpu = the test server's CPU share during the"
+        " CPU x = median of harvester CPU s / bare CPU s.\nCPU s = user + system time of the crawl process and"
+        " (Linux) of its descendants (the worker pool, adopted as a subreaper: 'pool' per run).\n"
+        "srv cpu = the test server's CPU share during the"
         " run (near 100% would mean the server, not the crawler, was the limit)."
     )
 

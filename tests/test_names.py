@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from harvester.normalize.names import Resolution, default_registry, people_and_organisations
+from harvester.normalize.names import Resolution, _span, default_registry, people_and_organisations
 from harvester.normalize.titles import parse_title
 
 REG = default_registry()
@@ -609,3 +611,19 @@ def test_a_translation_is_no_author():
     )
     assert people == []
     assert not any(role == "sender" for _, role in orgs)
+
+
+DATED_NAMES = sorted({a.name for e in REG.persons for a in e.aliases if a.start or a.until})
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    name=st.sampled_from(DATED_NAMES),
+    date=st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2000, 12, 31)),
+    precision=st.sampled_from([4, 7, 10]),
+)
+def test_the_resolution_cache_keyed_by_date_class_answers_as_the_uncached_resolver(name, date, precision):
+    """The cache is keyed by where a date falls among the dated aliases' bounds, not by the date itself: a
+    warm registry must answer every date exactly as resolving afresh does."""
+    iso = date.isoformat()[:precision]
+    assert REG.resolve(name, date=iso) == REG._resolve(name, _span(iso, strict=False))

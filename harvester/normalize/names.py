@@ -21,6 +21,7 @@ import calendar
 import datetime as dt
 import re
 import tomllib
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -48,7 +49,6 @@ _SEAT = re.compile(r"\s+(?:in|at)\s+")
 
 # lookup outcomes
 _NONE, _RESOLVED, _AMBIGUOUS, _EXCLUDED = 0, 1, 2, 3
-
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +103,10 @@ class _Hit:
     tidy: str = ""
 
 
+#: What :meth:`Registry.date_class` makes of a date: None (no date), () (no reading of it), or where its first
+#: and last days fall among the dated entries' bounds.
+DateClass = tuple[int, ...] | None
+
 # An index entry: (entity index, alias kind or None, first ordinal day or None, last ordinal day or None, tier).
 # Tier 1: display names and the data file's aliases; tier 2: forms derived from them (bare surname, initials).
 _Entry = tuple[int, str | None, int | None, int | None, int]
@@ -141,7 +145,11 @@ class Registry:
         self._strict: dict[str, list[_Entry]] = {}
         self._loose: dict[str, list[_Entry]] = {}
         self._orgs: dict[str, list[_Entry]] = {}
-        self._cache: dict[tuple[str, str | None], Resolution] = {}
+        self._cache: dict[tuple[str, DateClass], Resolution] = {}
+        self._kinds: dict[tuple[Resolution, DateClass], Resolution | None] = {}  # _only_people_are_people
+        self._classes: dict[str, DateClass] = {}
+        self._los: list[int] = []  # the dated entries' first days, sorted (see date_class)
+        self._his: list[int] = []  # and their last days
         self._slips: dict[tuple[int, int, str], list[tuple[int, tuple[str, ...], int]]] | None = None
         self._build()
 
@@ -197,6 +205,14 @@ class Registry:
                     self._add(target, tx.strict_key(a.name), (i, a.kind, *self._alias_span(a), 1))
                 continue
             self._index_person(i, entity, display, alias_keys, families)
+        for index in (self._strict, self._loose, self._orgs):
+            for entries in index.values():
+                for _, _, lo, hi, _ in entries:
+                    if lo is not None:
+                        self._los.append(lo)
+                    if hi is not None:
+                        self._his.append(hi)
+        self._los, self._his = sorted(set(self._los)), sorted(set(self._his))
 
     def _index_person(
         self, i: int, p: Person, display: dict[str, int], alias_keys: set[str], families: dict[str, int]
@@ -344,7 +360,7 @@ class Registry:
             text = "" if text is None else str(text)
         if not isinstance(date, str):
             date = None
-        key = (text, date)
+        key = (text, self.date_class(date))
         cached = self._cache.get(key)
         if cached is not None:
             return cached
@@ -353,6 +369,28 @@ class Registry:
             self._cache.clear()
         self._cache[key] = result
         return result
+
+    def date_class(self, date: str | None) -> DateClass:
+        """Which dates resolve every name alike: a date's span is only ever compared with the first and last
+        days of the registry's dated entries (:meth:`_pick`), so two spans that fall on the same side of each
+        of those days give the same resolutions. A record's names are then found in the cache whatever its
+        exact date ("Molotov" in 1952 and in 1954 is one lookup unless an alias of his starts or ends between)."""
+        if not date:
+            return None
+        found = self._classes.get(date)
+        if found is None:
+            span = _span(date, strict=False)
+            if span is None:
+                found = ()
+            else:
+                first, last = span
+                los, his = self._los, self._his
+                found = (bisect_right(los, first), bisect_left(his, first), bisect_right(los, last),
+                         bisect_left(his, last))  # fmt: skip
+            if len(self._classes) >= _CACHE_LIMIT:
+                self._classes.clear()
+            self._classes[date] = found
+        return found
 
     def _resolve(self, as_written: str, span: tuple[int, int] | None) -> Resolution:
         s = _edges(tx.tidy(as_written))
@@ -938,8 +976,17 @@ def people_and_organisations(
     return people, organisations
 
 
-@lru_cache(maxsize=1 << 15)
 def _only_people_are_people(reg: Registry, r: Resolution, date: str | None) -> Resolution | None:
+    key = (r, reg.date_class(date))
+    if key in reg._kinds:
+        return reg._kinds[key]
+    if len(reg._kinds) >= _CACHE_LIMIT:
+        reg._kinds.clear()
+    found = reg._kinds[key] = _person_or_not(reg, r, date)
+    return found
+
+
+def _person_or_not(reg: Registry, r: Resolution, date: str | None) -> Resolution | None:
     """An unresolved party is a person only if it is shaped like a name (tx.party_kind): an office or an
     organisation goes to ``organisations``, a place too (a place that sends or receives stands for its
     government), a meeting or topic word ("Meeting", "Talks", "Others") nowhere. A fragment with a name in it

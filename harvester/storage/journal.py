@@ -161,7 +161,8 @@ class Journal:
         self.commit()
 
     def stage(self, key: str, record: dict[str, Any], status: str | None, digest: str | None) -> bool:
-        """Keep a record for the run; False when this key was staged before (by the run before a resume)."""
+        """Keep a record for the run; False when this key was staged before (by the run before a resume).
+        ``digest`` (the content hash for the state store) is None in a run without one."""
         self._write()
         cursor = self.conn.execute(
             "INSERT OR IGNORE INTO items(key, id, status, hash, record) VALUES (?, ?, ?, ?, ?)",

@@ -259,11 +259,12 @@ class Run:
     def run_path(self) -> Path:
         return self.plan.run_path(self.run_id)
 
-    def classify(self, record: dict[str, Any]) -> tuple[str | None, str]:
-        """``(status, hash)``: new, changed or unchanged against the state store (None without one)."""
-        digest = content_hash(record)
+    def classify(self, record: dict[str, Any]) -> tuple[str | None, str | None]:
+        """``(status, hash)``: new, changed or unchanged against the state store, and the content hash the store
+        keeps; ``(None, None)`` without a store (a one-off run: no state is committed, the hash has no use)."""
         if self.state is None:
-            return None, digest
+            return None, None
+        digest = content_hash(record)
         stored = self.state.hashes([record["id"]]).get(record["id"])
         if stored is None:
             return "new", digest
