@@ -79,6 +79,10 @@ SETS = {
         REPO / "benchmarks" / "annotations" / "devset-heldout.json",
         REPO / "benchmarks" / "pages" / "devset",
     ),
+    "devset-heldout2": (
+        REPO / "benchmarks" / "annotations" / "devset-heldout2.json",
+        REPO / "benchmarks" / "pages" / "devset",
+    ),
 }
 MIN_CONTAINED_WORDS = 3
 _PAGE_FIELDS = (
