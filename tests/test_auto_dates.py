@@ -99,6 +99,9 @@ def test_page_order():
     assert page_order([], "es") == DMY
     assert page_order([], "en-US") == MDY
     assert page_order([], None) is None
+    assert page_order([], None, "www.in.gov") == MDY  # a United States host: month first
+    assert page_order([], None, "caa.gov.vn") is None  # .gov inside another country's domain says nothing
+    assert page_order([DMY], None, "www.in.gov") == DMY  # the page's own dates first
 
 
 def test_other_language_forms_and_prose():

@@ -24,6 +24,8 @@ __all__ = [
 MDY, DMY = "mdy", "dmy"
 #: html lang codes whose pages write the month first in numeric dates.
 _MONTH_FIRST_LANGS = ("en-us", "en")
+#: Host endings only United States bodies use (the .gov and .mil top-level domains, .us).
+_US_HOSTS = (".gov", ".mil", ".us")
 _YEAR = r"(?P<year>1[6-9]\d\d|20\d\d)"
 _DAY = r"(?P<day>[0-3]?\d)"
 _NUMERIC = re.compile(r"(\d{1,4})\D+(\d{1,2})\D+(\d{2,4})")
@@ -134,9 +136,10 @@ def numeric_evidence(match: DateMatch) -> str | None:
     return None
 
 
-def page_order(evidence: list[str], lang: str | None) -> str | None:
+def page_order(evidence: list[str], lang: str | None, host: str | None = None) -> str | None:
     """The page's day/month order: what its unambiguous numeric dates show (when they agree), else its
-    language (``<html lang>``: English month first, other languages day first), else None (unknown)."""
+    language (``<html lang>``: English month first, other languages day first), else its host when that is
+    a United States one (``.gov``, ``.mil``, ``.us``: month first), else None (unknown)."""
     kinds = set(evidence)
     if len(kinds) == 1:
         return kinds.pop()
@@ -145,6 +148,8 @@ def page_order(evidence: list[str], lang: str | None) -> str | None:
     if lang:
         lang = lang.lower()
         return MDY if lang.startswith(_MONTH_FIRST_LANGS) else DMY
+    if host and host.lower().rstrip(".").split(":")[0].endswith(_US_HOSTS):
+        return MDY
     return None
 
 

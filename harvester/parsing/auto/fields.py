@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from dataclasses import dataclass
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import parsel
 from w3lib.url import safe_url_string
@@ -40,6 +40,7 @@ from harvester.parsing.auto.vocabulary import (
     _YEAR_ONLY,
     _ZERO_WIDTH,
 )
+from harvester.parsing.pager import home_host
 
 
 @dataclass(slots=True)
@@ -91,6 +92,7 @@ class _Extractor:
         self.order = page_order(
             [e for ln in self._page_lines for d in _dates_in(ln.text, self.roc) if (e := numeric_evidence(d))],
             lang,
+            urlsplit(base_url).hostname if base_url else home_host(selector),
         )
         self._page_year = _page_year(selector, base_url)
         self._header_cache: dict[int, list[str] | None] = {}

@@ -102,8 +102,9 @@ def _candidates(ex: _Extractor) -> list[_Group]:
                 continue
             parent_key = parent_key or _path_key(doc, parent)
             add("elements", ("elements-tag", parent_key, tag), [_Block(doc.start[k], doc.end[k], k) for k in members])
-        # heading + following siblings
-        heads = [k for k in kids if doc.els[k].tag in _HEADINGS]
+        # heading + following siblings; in a definition list, a term with the descriptions after it
+        in_dl = doc.els[parent].tag == "dl"
+        heads = [k for k in kids if doc.els[k].tag in _HEADINGS or (in_dl and doc.els[k].tag == "dt")]
         if len(heads) >= 2:
             for htag in {doc.els[h].tag for h in heads}:
                 same = [h for h in heads if doc.els[h].tag == htag]
