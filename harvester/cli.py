@@ -408,8 +408,13 @@ def cmd_score(args: argparse.Namespace) -> int:
             "run it from a clone of the repository"
         ) from None
 
-    annotations = Path(args.annotations) if args.annotations else scoring.DEFAULT_ANNOTATIONS
-    pages = Path(args.pages) if args.pages else scoring.DEFAULT_PAGES
+    if args.all:
+        if args.annotations or args.pages or args.set:
+            raise UsageError("--all scores every named set: give it without --set, --annotations or --pages")
+        return scoring.main(["--all"])
+    default_annotations, default_pages = scoring.SETS[args.set] if args.set else (None, None)
+    annotations = Path(args.annotations) if args.annotations else default_annotations or scoring.DEFAULT_ANNOTATIONS
+    pages = Path(args.pages) if args.pages else default_pages or scoring.DEFAULT_PAGES
     if not annotations.is_file():
         raise UsageError(f"{annotations}: no such annotation file")
     if not pages.is_dir():
@@ -637,6 +642,10 @@ def build_parser() -> argparse.ArgumentParser:
     profile.set_defaults(handler=cmd_profile)
 
     score = sub.add_parser("score", help="score auto mode against annotated real pages (benchmarks.score)")
+    score.add_argument("--set", choices=["city-scrapers", "city-scrapers-heldout", "devset-dev", "devset-heldout",
+                                         "devset-heldout2"], help="a named annotation set (pages and gold)")
+    score.add_argument("--all", action="store_true",
+                       help="one line per named set, labelled in sample or held out (dev and held-out figures)")
     score.add_argument("--annotations", metavar="FILE", help="annotation JSON (default: the development set)")
     score.add_argument("--pages", metavar="DIR", help="the saved pages (default: ../shared/realworld/city-scrapers)")
     score.add_argument("--json", type=Path, metavar="OUT", help="also write the figures as JSON")

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.score import SAMPLE, SETS, summary
 from harvester.cli import main
 from harvester.devtools.replay import ReplayServer
 from harvester.parsing.pager import find_next_link, is_next_text, page_param, source_name, with_page_param
@@ -317,3 +318,15 @@ def test_score_prints_the_macro_f1() -> None:
     assert found, heldout.stdout
     assert float(found[1]) >= MEASURED_HELDOUT_MACRO_F1 - 0.02
     assert harvester("score", "--pages", "/nonexistent/pages").code == 2
+
+
+def test_score_summary_labels_each_set_in_sample_or_held_out() -> None:
+    """The summary line of a set (``harvester score --all`` prints one per set); run here on the development set
+    only: held-out sets are scored for docs/auto.md, not on every test run."""
+    assert set(SAMPLE) == set(SETS)
+    assert any(label == "held out" for label in SAMPLE.values())
+    line = summary(["devset-dev"]).splitlines()[-1]
+    assert line.startswith("devset-dev")
+    assert "in sample" in line
+    assert re.search(r"\b0\.\d{3}\s+0\.\d{3}\s+0\.\d{3}\s+\d+/\d+\s+\d+/\d+\s+0$", line), line
+    assert harvester("score", "--all", "--set", "devset-dev").code == 2

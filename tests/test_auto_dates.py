@@ -10,7 +10,7 @@ import pytest
 
 from benchmarks.score import read_page
 from harvester.parsing.auto import extract_blocks
-from harvester.parsing.auto.dates import DMY, MDY, find_page_dates, page_order
+from harvester.parsing.auto.dates import DMY, MDY, find_page_dates, find_roc_dates, page_order, uses_roc_calendar
 from harvester.pipelines.validate import record_errors
 from harvester.records import build_record, raw_item
 
@@ -99,6 +99,9 @@ def test_page_order():
     assert page_order([], "es") == DMY
     assert page_order([], "en-US") == MDY
     assert page_order([], None) is None
+    assert page_order([], None, "www.in.gov") == MDY  # a United States host: month first
+    assert page_order([], None, "caa.gov.vn") is None  # .gov inside another country's domain says nothing
+    assert page_order([DMY], None, "www.in.gov") == DMY  # the page's own dates first
 
 
 def test_other_language_forms_and_prose():
@@ -106,3 +109,21 @@ def test_other_language_forms_and_prose():
     assert [(d.year, d.month, d.day) for d in find_page_dates("23 October")] == [(None, 10, 23)]
     # a day and month without a year inside running text is not a date cell
     assert find_page_dates("Das Reparaturcafé öffnet wieder am 31. Januar im Bürgerhaus am Markt") == ()
+
+
+def test_republic_of_china_dates_are_read_on_a_chinese_page():
+    """ttsb-taiwan-list-zh: 事故時間 '113-11-04' is 2024-11-04 (ROC year + 1911); the closing date is a second
+    date of the row. The page is written in Chinese characters: that marks its calendar."""
+    got = records(DEVSET / "ttsb-taiwan-list-zh.html")
+    assert [(r["date"], r["date_raw"]) for r in got][:1] == [("2024-11-04", "113-11-04")]
+    assert len(got) == 2
+
+
+def test_roc_years_only_where_the_page_uses_that_calendar():
+    assert [(d.year, d.month, d.day) for d in find_roc_dates("民國113年11月4日 公告")] == [(2024, 11, 4)]
+    assert uses_roc_calendar("民國113年11月4日", None)
+    assert uses_roc_calendar("Report 113-11-04", "zh-TW")
+    assert not uses_roc_calendar("Case 113-11-04 filed by the clerk", "en")
+    rows = "".join(f"<tr><td>Case 113-11-0{d}</td><td>May {d}, 2024</td></tr>" for d in (2, 3, 4))
+    got = records(f"<html lang='en'><body><main><table>{rows}</table></main></body></html>")
+    assert [r["date"] for r in got] == ["2024-05-02", "2024-05-03", "2024-05-04"]

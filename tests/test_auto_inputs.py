@@ -7,7 +7,7 @@ import pytest
 from harvester.devtools.replay import ReplayServer
 from tests.support.cli import LOCAL, harvester, read_jsonl
 from tests.support.paths import WILSON_SITE
-from tests.test_auto_dates import DEVSET
+from tests.test_auto_dates import DEVSET, records
 
 
 def test_a_json_document_saved_as_html_is_a_clear_refusal():
@@ -40,3 +40,20 @@ def test_crawl_auto_keeps_the_one_row_last_page(tmp_path):
     assert [r["page"] for r in records].count(3) == 1
     assert [r["position"] for r in records] == list(range(1, 22))
     assert sum(1 for r in records if r["date"] is None) == 1
+
+
+def test_an_empty_search_result_is_refused_though_a_dated_news_box_stands_beside_it():
+    """ca10-oralargs-empty: '0 documents found', one 'No results were returned' row, and five dated notices."""
+    result = harvester("parse", "--auto", str(DEVSET / "ca10-oralargs-empty.html"))
+    assert result.code == 2
+    assert "Traceback" not in result.stderr
+    assert "not a listing: an empty result: 'No results were returned from your search.'" in result.stderr
+
+
+def test_a_table_with_a_spanning_note_row_among_its_results_is_still_a_listing():
+    rows = "".join(f"<tr><td>Board meeting</td><td>May {d}, 2024</td></tr>" for d in (2, 9, 16))
+    html = (
+        "<html><body><main><table><tr><th>Name</th><th>Date</th></tr>"
+        f"<tr><td colspan='2'>No meetings found before May.</td></tr>{rows}</table></main></body></html>"
+    )
+    assert len(records(html)) == 3

@@ -77,3 +77,26 @@ def test_rows_with_an_occurrence_date_and_a_report_date_link_are_the_records():
     assert len(got) == 11
     assert got[0]["date"] == "2024-09-03"
     assert got[-1]["date"] == "2020-01-01"
+
+
+def test_dates_wrapped_in_font_elements_inside_cells_are_parts_of_their_rows():
+    """jtsb-japan-reports: each row shows its occurrence and publication dates in <font> elements inside the
+    cells; the fonts are not records, their rows are, dated by the first column."""
+    got = records(DEVSET / "jtsb-japan-reports.html")
+    assert len(got) == 12
+    assert [r["date"] for r in got[:3]] == ["2025-07-02", "2025-03-20", "2025-03-15"]
+
+
+def test_many_br_lines_in_one_cell_are_not_promoted_to_the_row():
+    """A cell holding a <br> list of meetings: each line is a record, the row holding them is not."""
+    lines = "<br>".join(f"Board of Directors Jan. {d}, 2017 <a href='/a{d}.pdf'>Agenda</a>" for d in (3, 10, 17, 24))
+    html = f"<html><body><main><table><tr><td>{lines}</td></tr><tr><td>{lines}</td></tr></table></main></body></html>"
+    assert len(records(html)) == 8
+
+
+def test_a_definition_list_entry_is_a_term_with_its_descriptions():
+    """indiana-supreme: <dt> the case link, <dd> two docket numbers and the date (09/03/14, a US court: its
+    host is a .gov one, so month first): one record per term, titled by it."""
+    got = records(DEVSET / "indiana-supreme.html", base_url="https://www.in.gov/judiciary/opinions/")
+    assert [(r["date"], r["title"]) for r in got][:1] == [("2014-09-03", "Christopher Cross v. State of Indiana")]
+    assert len(got) == 2

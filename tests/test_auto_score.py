@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from benchmarks.score import SETS, score
 
-MEASURED_DEVSET_DEV_MACRO_F1 = 0.830
+MEASURED_DEVSET_DEV_MACRO_F1 = 0.938
 
 
 def test_devset_dev_floor_and_refusals():

@@ -59,6 +59,7 @@ from harvester.normalize.datefind import MONTH_NAMES
 from harvester.normalize.dates import normalize_date
 from harvester.parsing.auto.declared import declared_blocks
 from harvester.parsing.auto.document import _css_path
+from harvester.parsing.auto.empty import raise_if_empty_result
 from harvester.parsing.auto.fields import _Extractor, _has_words, _remaining
 from harvester.parsing.auto.groups import (
     NEAR_MIN_SCORE,
@@ -122,6 +123,7 @@ def extract_blocks(
         raise NotAListingError(f"a {selector.type.upper()} document, not an HTML page")
     _check_challenge(selector)
     raise_if_wilson_document(selector)
+    raise_if_empty_result(selector)
     ex = _Extractor(selector, base_url)
     candidates = _candidates(ex)
     date_pos = ex.date_positions

@@ -1,6 +1,7 @@
 """Dates as a listing page shows them: the English forms of `harvester.normalize.datefind`, plus month names of
 other languages (``30. März 2024``, ``15 ENE 2024``), ``29-Jul-1898`` and a day and month without a year
-(``23 October``), and the page's own day/month order.
+(``23 October``), the page's own day/month order, and dates of the Republic of China calendar (``113-11-04``,
+``民國113年11月4日``: year + 1911) on pages that use it.
 
 Pure functions. The month vocabulary is data (``harvester/data/auto/months.json``).
 """
@@ -15,14 +16,28 @@ from importlib import resources
 
 from harvester.normalize.datefind import DateMatch, find_dates
 
-__all__ = ["DMY", "MDY", "find_page_dates", "numeric_evidence", "page_order", "reorder"]
+__all__ = [
+    "DMY", "MDY", "find_page_dates", "find_roc_dates", "numeric_evidence", "page_order", "reorder",
+    "uses_roc_calendar",
+]  # fmt: skip
 
 MDY, DMY = "mdy", "dmy"
 #: html lang codes whose pages write the month first in numeric dates.
 _MONTH_FIRST_LANGS = ("en-us", "en")
+#: Host endings only United States bodies use (the .gov and .mil top-level domains, .us).
+_US_HOSTS = (".gov", ".mil", ".us")
 _YEAR = r"(?P<year>1[6-9]\d\d|20\d\d)"
 _DAY = r"(?P<day>[0-3]?\d)"
 _NUMERIC = re.compile(r"(\d{1,4})\D+(\d{1,2})\D+(\d{2,4})")
+#: The Republic of China calendar (Minguo, Taiwan): year 1 is 1912. ``113-11-04``, ``113/11/04``, ``113.11.04``
+#: and ``民國113年11月4日``; a two-digit year only after 民國.
+ROC_OFFSET = 1911
+_ROC = re.compile(
+    r"(?<![\d.\-/])(?:(?P<era>民國|民国)\s*(?P<y2>\d{2,3})|(?P<y3>1\d\d|[89]\d))\s*(?P<sep>[-/.年])\s*"
+    r"(?P<mon>[01]?\d)\s*[-/.月]\s*(?P<day>[0-3]?\d)日?(?![\d.\-/])"
+)
+_ROC_LANGS = ("zh-tw", "zh-hant")
+_HAN = re.compile(r"[\u4e00-\u9fff]")
 
 
 @lru_cache(maxsize=1)
@@ -121,9 +136,10 @@ def numeric_evidence(match: DateMatch) -> str | None:
     return None
 
 
-def page_order(evidence: list[str], lang: str | None) -> str | None:
+def page_order(evidence: list[str], lang: str | None, host: str | None = None) -> str | None:
     """The page's day/month order: what its unambiguous numeric dates show (when they agree), else its
-    language (``<html lang>``: English month first, other languages day first), else None (unknown)."""
+    language (``<html lang>``: English month first, other languages day first), else its host when that is
+    a United States one (``.gov``, ``.mil``, ``.us``: month first), else None (unknown)."""
     kinds = set(evidence)
     if len(kinds) == 1:
         return kinds.pop()
@@ -132,6 +148,8 @@ def page_order(evidence: list[str], lang: str | None) -> str | None:
     if lang:
         lang = lang.lower()
         return MDY if lang.startswith(_MONTH_FIRST_LANGS) else DMY
+    if host and host.lower().rstrip(".").split(":")[0].endswith(_US_HOSTS):
+        return MDY
     return None
 
 
@@ -154,3 +172,25 @@ def is_ambiguous(match: DateMatch, order: str | None) -> bool:
         return False
     parts = _numbers(match)
     return parts is not None and parts[0] <= 12 and parts[1] <= 12 and parts[0] != parts[1]
+
+
+def uses_roc_calendar(text: str, lang: str | None) -> bool:
+    """Whether a page writes Republic of China years: it says 民國, its ``<html lang>`` is Taiwanese Chinese,
+    or it is written in Chinese characters (at least 30% of its letters). Elsewhere ``113-11-04`` is no date."""
+    if "民國" in text or "民国" in text or (lang or "").lower().startswith(_ROC_LANGS):
+        return True
+    letters = sum(1 for ch in text if ch.isalpha())
+    return letters > 0 and len(_HAN.findall(text)) >= 0.3 * letters
+
+
+@lru_cache(maxsize=32768)
+def find_roc_dates(text: str) -> tuple[DateMatch, ...]:
+    """The Republic of China calendar dates of `text` (on a page that `uses_roc_calendar`), as Gregorian dates."""
+    found = []
+    for m in _ROC.finditer(text):
+        year = int(m.group("y2") or m.group("y3"))
+        month, day = int(m.group("mon")), int(m.group("day"))
+        if not (1 <= month <= 12 and 1 <= day <= 31) or (m.group("era") is None and m.group("sep") == "年"):
+            continue
+        found.append(DateMatch(m.start(), m.end(), m.group(0), year + ROC_OFFSET, month, day, None, "roc"))
+    return tuple(found)

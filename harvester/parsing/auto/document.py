@@ -8,7 +8,7 @@ from functools import lru_cache
 from harvester.normalize.datefind import (
     DateMatch,
 )
-from harvester.parsing.auto.dates import find_page_dates
+from harvester.parsing.auto.dates import find_page_dates, find_roc_dates
 from harvester.parsing.auto.vocabulary import (
     _BLOCK_TAGS,
     _BOILER_TAGS,
@@ -172,8 +172,13 @@ def _css_step(el) -> str:
 
 
 @lru_cache(maxsize=65536)
-def _dates_in(text: str) -> tuple[DateMatch, ...]:
-    return find_page_dates(text)
+def _dates_in(text: str, roc: bool = False) -> tuple[DateMatch, ...]:
+    """The dates of a line; with `roc` (a page of the Republic of China calendar) its ROC dates too."""
+    found = find_page_dates(text)
+    if not roc:
+        return found
+    extra = [r for r in find_roc_dates(text) if not any(r.start < d.end and d.start < r.end for d in found)]
+    return tuple(sorted((*found, *extra), key=lambda d: d.start)) if extra else found
 
 
 def _lca(doc: _Doc, idxs: list[int]) -> int:

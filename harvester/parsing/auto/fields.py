@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from dataclasses import dataclass
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import parsel
 from w3lib.url import safe_url_string
@@ -18,7 +18,7 @@ from harvester.normalize.datefind import (
     month_number,
     strip_dates_and_times,
 )
-from harvester.parsing.auto.dates import is_ambiguous, numeric_evidence, page_order, reorder
+from harvester.parsing.auto.dates import is_ambiguous, numeric_evidence, page_order, reorder, uses_roc_calendar
 from harvester.parsing.auto.document import _class_words, _dates_in, _Doc
 from harvester.parsing.auto.vocabulary import (
     _DOC_WORDS,
@@ -40,6 +40,7 @@ from harvester.parsing.auto.vocabulary import (
     _YEAR_ONLY,
     _ZERO_WIDTH,
 )
+from harvester.parsing.pager import home_host
 
 
 @dataclass(slots=True)
@@ -81,14 +82,17 @@ class _Extractor:
         self.base_url = base_url
         self.doc = _Doc(root)
         self._page_lines = self._split_lines(0, len(self.doc.seg_text))
+        lang = root.get("lang") if hasattr(root, "get") else None
+        self.roc = uses_roc_calendar(" ".join(ln.text for ln in self._page_lines), lang)
         self._line_first = [ln.seg_offsets[0][1] for ln in self._page_lines]
         self._line_last = [ln.seg_offsets[-1][1] for ln in self._page_lines]
         self._info_cache: dict[tuple[int, int], _Info] = {}
         self._markers: list[tuple[int, int, int, str]] = []  # (segment, offset, year, where)
         self._build_markers()
         self.order = page_order(
-            [e for ln in self._page_lines for d in _dates_in(ln.text) if (e := numeric_evidence(d))],
-            root.get("lang") if hasattr(root, "get") else None,
+            [e for ln in self._page_lines for d in _dates_in(ln.text, self.roc) if (e := numeric_evidence(d))],
+            lang,
+            urlsplit(base_url).hostname if base_url else home_host(selector),
         )
         self._page_year = _page_year(selector, base_url)
         self._header_cache: dict[int, list[str] | None] = {}
@@ -136,7 +140,7 @@ class _Extractor:
             first_seg = line.seg_offsets[0][1]
             if doc.seg_boiler[first_seg]:
                 continue
-            dates = _dates_in(text)
+            dates = _dates_in(text, self.roc)
             for d in dates:
                 if d.year is not None:
                     seg = line.seg_at(d.start)
@@ -189,7 +193,7 @@ class _Extractor:
         dates: list[_Date] = []
         for n, line in enumerate(lines):
             previous: _Date | None = None
-            for m in _dates_in(line.text):
+            for m in _dates_in(line.text, self.roc):
                 m = reorder(m, self.order)
                 before = line.text[max(0, m.start - 40) : m.start]
                 meta = bool(_META_LABEL.search(before)) or (
@@ -542,7 +546,7 @@ def _all_date_segments(ex: _Extractor) -> list[int]:
     for line in ex._page_lines:
         text = line.text
         if any(ch.isdigit() for ch in text):
-            segs.extend(line.seg_at(d.start) for d in _dates_in(text))
+            segs.extend(line.seg_at(d.start) for d in _dates_in(text, ex.roc))
         elif len(text) <= 40 and _MONTH_ONLY.fullmatch(text.strip()):
             segs.append(line.seg_offsets[0][1])
     return segs

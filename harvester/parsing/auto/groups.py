@@ -102,8 +102,9 @@ def _candidates(ex: _Extractor) -> list[_Group]:
                 continue
             parent_key = parent_key or _path_key(doc, parent)
             add("elements", ("elements-tag", parent_key, tag), [_Block(doc.start[k], doc.end[k], k) for k in members])
-        # heading + following siblings
-        heads = [k for k in kids if doc.els[k].tag in _HEADINGS]
+        # heading + following siblings; in a definition list, a term with the descriptions after it
+        in_dl = doc.els[parent].tag == "dl"
+        heads = [k for k in kids if doc.els[k].tag in _HEADINGS or (in_dl and doc.els[k].tag == "dt")]
         if len(heads) >= 2:
             for htag in {doc.els[h].tag for h in heads}:
                 same = [h for h in heads if doc.els[h].tag == htag]
@@ -243,17 +244,41 @@ def _compatible(a: tuple, b: tuple) -> bool:
     return all(x is None or y is None or x == y for x, y in zip(a, b, strict=True))
 
 
+#: A record row shows a date in a few of its cells (occurred, reported, effective), not dozens.
+MAX_NESTED_PER_ROW = 3
+
+
+def _cell_of(doc: _Doc, idx: int) -> int:
+    """The table cell holding element ``idx`` (itself, or its nearest td/th ancestor); -1 when none."""
+    while idx >= 0 and doc.els[idx].tag not in ("td", "th"):
+        if doc.els[idx].tag in ("tr", "table"):
+            return -1
+        idx = doc.parent[idx]
+    return idx
+
+
 def _rows_of_cells(ex: _Extractor, group: _Group) -> _Group | None:
     """Table cells chosen as blocks (a title cell with its own date, an issue-date cell, an effective-date
-    cell) are parts of their rows: one row is one record. The group of those rows, scored, or None."""
+    cell), or elements inside cells (a ``<font>`` or ``<span>`` round a date), are parts of their rows:
+    one row is one record. The group of those rows, scored, or None."""
     doc = ex.doc
-    if not group.blocks or any(doc.els[b.el].tag not in ("td", "th") for b in group.blocks):
+    if group.kind == "br-lines":  # lines of a <br> list inside one cell are records of their own
         return None
-    rows = sorted({doc.parent[b.el] for b in group.blocks})
+    cells = [_cell_of(doc, b.el) for b in group.blocks]
+    if not group.blocks or any(c < 0 for c in cells):
+        return None
+    rows = sorted({doc.parent[c] for c in cells})
     if any(r < 0 or doc.els[r].tag != "tr" for r in rows) or len(rows) < 2:
         return None
-    # a grid of dates (one meeting per cell, months across, years down) is not: its cells name nothing
-    named = sum(1 for b in group.blocks if _has_words(ex.info(b.start, b.end).text))
+    # a grid of dates (one meeting per cell, months across, years down) is not: its cells name nothing.
+    # Elements inside cells (a date in a <font>) are parts of rows that name something in other cells,
+    # a few to a row (occurred, reported); many to a row make the row a container, not a record.
+    if all(c == b.el for c, b in zip(cells, group.blocks, strict=True)):
+        named = sum(1 for b in group.blocks if _has_words(ex.info(b.start, b.end).text))
+    elif len(group.blocks) > MAX_NESTED_PER_ROW * len(rows):
+        return None
+    else:
+        named = sum(1 for r in rows if _has_words(ex.info(doc.start[r], doc.end[r]).text))
     if named < 0.5 * len(rows):
         return None
     out = _Group("elements", ("rows-of-cells", *group.key[1:]), [_Block(doc.start[r], doc.end[r], r) for r in rows])

@@ -81,3 +81,10 @@ _ROOM = re.compile(
     r"chambers?|auditorium)\s*[\w-]{0,6}(?:\s*,?\s*[\w .-]{0,30})?",
     re.I,
 )
+#: What a search shows in place of its results when it found none (a few languages).
+_NO_RESULTS = re.compile(
+    r"\b(?:no\s+(?:results?|records?|documents?|items?|matches|entries|meetings|events|data)\b(?:\s+\w+){0,3}\s+"
+    r"(?:found|returned|available|match\w*)|no\s+(?:matching\s+)?(?:results?|records?)\b|nothing\s+found"
+    r"|keine\s+(?:ergebnisse|treffer|einträge)|aucun\s+(?:résultat|document)|sin\s+resultados|ningún\s+resultado)",
+    re.I,
+)
