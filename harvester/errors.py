@@ -34,6 +34,10 @@ class NotAListingError(PageError):
     """A page that is not a search-result listing (a document page, an error page, anything else)."""
 
 
+class NotADocumentError(PageError):
+    """A page fetched as a result's document page that is not one (a listing, a challenge, a block page)."""
+
+
 class ProfileError(HarvesterError, ValueError):
     """A site profile that cannot be used: the message names the file and the key."""
 

@@ -41,9 +41,25 @@ def baseline(slow_site, tmp_path_factory):
 
 
 def start(base_url: str, out: Path, *args: str) -> subprocess.Popen:
-    command = [sys.executable, "-m", "harvester.cli", "crawl", "wilson", "--query", MAO, "--output-dir", str(out),
-               "-s", f"WILSON_BASE_URL={base_url}", "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False",
-               *SEQUENTIAL, *args]
+    command = [
+        sys.executable,
+        "-m",
+        "harvester.cli",
+        "crawl",
+        "wilson",
+        "--query",
+        MAO,
+        "--output-dir",
+        str(out),
+        "-s",
+        f"WILSON_BASE_URL={base_url}",
+        "-s",
+        "DOWNLOAD_DELAY=0",
+        "-s",
+        "AUTOTHROTTLE_ENABLED=False",
+        *SEQUENTIAL,
+        *args,
+    ]
     return subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
@@ -187,8 +203,9 @@ def test_a_one_off_run_resumes_too(slow_site, baseline, tmp_path):
     wait_for(lambda: done_pages(target.parent, ".mao.jsonl.job/journal.sqlite") >= 1, proc)
     kill(proc)
     assert not target.exists()
-    result = crawl(slow_site.base_url, tmp_path / "out", "--query", MAO, "--out", str(target), "--resume",
-                   settings=SEQUENTIAL)
+    result = crawl(
+        slow_site.base_url, tmp_path / "out", "--query", MAO, "--out", str(target), "--resume", settings=SEQUENTIAL
+    )
     assert result.code == 0, result.stderr
     assert comparable(read_jsonl(target)) == comparable(baseline[0])
     assert sorted(p.name for p in target.parent.iterdir()) == ["mao.jsonl"]

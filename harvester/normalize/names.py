@@ -50,7 +50,6 @@ _SEAT = re.compile(r"\s+(?:in|at)\s+")
 _NONE, _RESOLVED, _AMBIGUOUS, _EXCLUDED = 0, 1, 2, 3
 
 
-
 @dataclass(frozen=True, slots=True)
 class Alias:
     name: str

@@ -39,8 +39,15 @@ def check_layout(plan: RunPlan) -> None:
     replace the dataset with this run's records alone)."""
     paths = [plan.job_dir, plan.lock_path]
     if plan.tracked:
-        paths = [plan.source_dir, plan.runs_dir, plan.state_path, plan.dataset_path,
-                 plan.source_dir / ".dataset.lock", plan.job_dir.parent, *paths]
+        paths = [
+            plan.source_dir,
+            plan.runs_dir,
+            plan.state_path,
+            plan.dataset_path,
+            plan.source_dir / ".dataset.lock",
+            plan.job_dir.parent,
+            *paths,
+        ]
     for path in paths:
         if path.is_symlink():
             raise RunSetupError(
@@ -91,9 +98,7 @@ class Finish:
 class Run:
     """A started run: the spider's read-only view (known ids, done pages) and the pipelines' journal."""
 
-    def __init__(
-        self, plan: RunPlan, journal: Journal, state: StateStore | None, lock: JobLock, resumed: bool
-    ) -> None:
+    def __init__(self, plan: RunPlan, journal: Journal, state: StateStore | None, lock: JobLock, resumed: bool) -> None:
         self.plan = plan
         self.journal = journal
         self.state = state
@@ -275,8 +280,7 @@ class Run:
             logger.info("dataset: %d records in %s", total, plan.dataset_path)
         else:
             if self.state is not None:
-                logger.warning("the run failed: the state store and %s were left as they were",
-                               plan.dataset_path.name)
+                logger.warning("the run failed: the state store and %s were left as they were", plan.dataset_path.name)
             write_json_atomically(manifest_path, manifest)
         self._remove_job()
         return Finish(exit_code, problems, run_path, manifest_path, written)
@@ -402,4 +406,3 @@ def sha256_of(path: Path) -> str:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
-
