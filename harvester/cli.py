@@ -426,6 +426,7 @@ def cmd_names(args: argparse.Namespace) -> int:
     try:
         counts = names_report.unresolved_names(path)
         groups = names_report.group_file(path, examples=args.examples)
+        disagree = names_report.disagreements(path)
     except FileNotFoundError:
         raise UsageError(f"{args.file}: no such file") from None
     except IsADirectoryError:
@@ -454,6 +455,8 @@ def cmd_names(args: argparse.Namespace) -> int:
     for (name, kind), count in counts.most_common():
         if kind == "organisation" and count >= args.min:
             print(f"{count}\t{kind}\t{name}")
+    if disagree:  # registry and archive name different people: a registry entry to check
+        print(names_report.format_disagreements(disagree))
     return 0
 
 

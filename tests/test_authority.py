@@ -98,3 +98,25 @@ def test_stored_details_rebuild_the_same_record():
 def test_pills_keep_their_order_and_links():
     page = real_page("battle-warsaw")
     assert page.authors[3] == Pill("Page, Edward", f"{SITE}/people/page-edward")
+
+
+def test_harvester_names_reports_where_registry_and_archive_disagree(tmp_path):
+    import json
+
+    from harvester import names_report
+    from tests.support.cli import harvester
+
+    people = [{"name": "Joseph Stalin", "id": "Q855", "role": "sender", "as_written": "Stalin"}]
+    pills = [{"name": "Stalin, Vasily Iosifovich", "url": f"{SITE}/people/stalin-vasily"}]
+    got = with_archive_people(people, pills, source="wilson", registry=default_registry())
+    dataset = tmp_path / "dataset.jsonl"
+    dataset.write_text(json.dumps({"id": "wilson:x", "people": got, "organisations": []}) + "\n", encoding="utf-8")
+    assert names_report.disagreements(dataset) == {
+        ("Joseph Stalin", "Q855", "Stalin, Vasily Iosifovich", "wilson:people/stalin-vasily"): 1
+    }
+    result = harvester("names", str(dataset))
+    assert result.code == 0
+    assert (
+        "1\tdisagrees\tJoseph Stalin (Q855)\tarchive: Stalin, Vasily Iosifovich (wilson:people/stalin-vasily)"
+        in result.stdout
+    )
