@@ -52,7 +52,8 @@ def main(argv: list[str] | None = None) -> int:
             reparse = run_child([harvester, "reparse", str(warc), "--out", str(again)], 600 + args.pages, work,
                                 f"reparse-{pair}")  # fmt: skip
             if crawl.returncode or reparse.returncode:
-                print(f"  pair {pair + 1}: crawl exit {crawl.returncode}, reparse exit {reparse.returncode}: see {work}")
+                print(f"  pair {pair + 1}: crawl exit {crawl.returncode}, "
+                      f"reparse exit {reparse.returncode}: see {work}")
                 return 1
             n_crawl, n_again = _records(out), _records(again)
             crawl_rate, reparse_rate = args.pages / crawl.wall_s, args.pages / reparse.wall_s

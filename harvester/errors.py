@@ -41,6 +41,10 @@ class CaptureError(HarvesterError):
     """A file that is not a readable harvester capture (WARC), or captures that do not belong together."""
 
 
+class NotADocumentError(PageError):
+    """A page fetched as a result's document page that is not one (a listing, a challenge, a block page)."""
+
+
 class ProfileError(HarvesterError, ValueError):
     """A site profile that cannot be used: the message names the file and the key."""
 

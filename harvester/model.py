@@ -9,10 +9,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from harvester.errors import ChallengePageError, NotAListingError, PageError
+from harvester.errors import ChallengePageError, NotADocumentError, NotAListingError, PageError
 
 __all__ = [
-    "ChallengePageError", "Counts", "ListingPage", "NotAListingError", "PageError", "PageSummary", "RawBlock",
+    "ChallengePageError",
+    "Counts",
+    "DocumentPage",
+    "ListingPage",
+    "NotADocumentError",
+    "NotAListingError",
+    "PageError",
+    "PageSummary",
+    "Pill",
+    "RawBlock",
 ]
 
 
@@ -81,3 +90,51 @@ class PageSummary:
     blocks: int
     fresh: bool = True  # shows a record the state store does not know (always True outside incremental runs)
     counts: Counts | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Pill:
+    """One entry of a document page's tag list (an author, a person, a place, a topic...): its text and link."""
+
+    name: str
+    url: str | None  # absolute when the page's URL was known
+
+
+#: The text fields of a document page, in record order (``DocumentPage`` attributes and a profile's
+#: ``[details.fields]`` names).
+DOCUMENT_TEXT_FIELDS = (
+    "title", "date_text", "summary", "doc_type", "record_id", "source", "rights", "original_classification",
+    "uploaded", "donors", "pdf_url", "download_url", "citation", "citation_url", "text",
+)  # fmt: skip
+#: The pill lists of a document page (a profile's ``[details.lists]`` names).
+DOCUMENT_LISTS = ("authors", "people", "places", "topics", "subjects", "original_archives", "languages")
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentPage:
+    """A result's own document page as the page writes it: raw text, no normalisation. A value the page does not
+    show is ``None`` (a list: empty)."""
+
+    url: str
+    title: str | None = None
+    date_text: str | None = None
+    summary: str | None = None
+    doc_type: str | None = None  # the archive's own "Type" ("Cable", "Meeting Notes")
+    record_id: str | None = None
+    source: str | None = None
+    rights: str | None = None
+    original_classification: str | None = None
+    uploaded: str | None = None  # "Original Uploaded Date" as shown (ISO on the Wilson site)
+    donors: str | None = None
+    pdf_url: str | None = None
+    download_url: str | None = None
+    citation: str | None = None
+    citation_url: str | None = None
+    text: str | None = None  # transcript or translation text (scripts, styles and titles dropped)
+    authors: tuple[Pill, ...] = ()
+    people: tuple[Pill, ...] = ()
+    places: tuple[Pill, ...] = ()
+    topics: tuple[Pill, ...] = ()
+    subjects: tuple[Pill, ...] = ()
+    original_archives: tuple[Pill, ...] = ()
+    languages: tuple[Pill, ...] = ()

@@ -48,6 +48,32 @@ def unresolved_names(path: Path) -> Counter[tuple[str, str]]:
     return counts
 
 
+def disagreements(path: Path) -> Counter[tuple[str, str, str, str]]:
+    """Count the people where the registry and the archive's authority disagree (``"agrees": false``, from a
+    ``--details`` crawl): ``(registry name, registry id, archive name, archive id)``."""
+    counts: Counter[tuple[str, str, str, str]] = Counter()
+    for record in _records(path):
+        for entry in record.get("people") or []:
+            archive = entry.get("archive") or {}
+            if entry.get("agrees") is False:
+                key = (
+                    entry.get("name") or "",
+                    entry.get("id") or "",
+                    archive.get("name") or "",
+                    archive.get("id") or "",
+                )
+                counts[key] += 1
+    return counts
+
+
+def format_disagreements(counts: Counter[tuple[str, str, str, str]]) -> str:
+    """One line each: ``count<TAB>disagrees<TAB>registry name (id)<TAB>archive: name (id)``."""
+    return "\n".join(
+        f"{n}\tdisagrees\t{name} ({rid})\tarchive: {aname} ({aid})"
+        for (name, rid, aname, aid), n in counts.most_common()
+    )
+
+
 # --- grouping the variants of one person ---------------------------------------------------------------------
 @dataclass
 class Group:

@@ -12,7 +12,8 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from harvester.model import RawBlock
+from harvester.model import DOCUMENT_LISTS, DOCUMENT_TEXT_FIELDS, DocumentPage, RawBlock
+from harvester.normalize.authority import with_archive_people
 from harvester.normalize.dates import NormalizedDate, date_from_formats, normalize_date
 from harvester.normalize.names import Registry, default_registry, people_and_organisations
 from harvester.normalize.titles import parse_title
@@ -242,3 +243,45 @@ def build_record(
     if date.error:
         record["_date_error"] = date.error  # counted by the pipeline, then removed
     return record
+
+
+def details_of(page: DocumentPage) -> dict[str, Any]:
+    """A document page as a record's ``details``: its raw values and pill lists as the page writes them (what
+    :func:`with_details` reads, and what the state store keeps, so an unchanged record keeps its details)."""
+    details: dict[str, Any] = {"url": without_credentials(page.url)}
+    for name in DOCUMENT_TEXT_FIELDS:
+        details[name] = getattr(page, name)
+    for name in DOCUMENT_LISTS:
+        details[name] = [{"name": pill.name, "url": pill.url} for pill in getattr(page, name)]
+    return details
+
+
+def with_details(
+    record: Mapping[str, Any],
+    details: DocumentPage | Mapping[str, Any] | None,
+    *,
+    registry: Registry | None = None,
+) -> dict[str, Any]:
+    """``record`` with its document page joined: ``details`` (:func:`details_of`), the archive's Type beside the
+    title grammar's ``doc_type`` (``doc_type_archive``), and the archive's people pills as evidence for the
+    title's people (:func:`harvester.normalize.authority.with_archive_people`). ``None`` (no page, or a failed
+    one): ``details`` and ``doc_type_archive`` None, people as the title gave them. Pure."""
+    out = dict(record)
+    if isinstance(details, DocumentPage):
+        details = details_of(details)
+    if details is None:
+        out["details"] = None
+        out["doc_type_archive"] = None
+        return out
+    details = dict(details)
+    out["details"] = details
+    out["doc_type_archive"] = details.get("doc_type")
+    pills = [*(details.get("authors") or []), *(details.get("people") or [])]
+    out["people"] = with_archive_people(
+        [{k: v for k, v in p.items() if k not in ("archive", "agrees")} for p in record.get("people") or []],
+        pills,
+        source=record["source"],
+        registry=registry or default_registry(),
+        date=record.get("date"),
+    )
+    return out

@@ -7,6 +7,8 @@ The site is described by ``site.toml`` in its folder (see ``fixtures/wilson/site
 * ``[[old_listing]]``: the old site's ``/search-results/{page}/{json}``: ``filter`` (the JSON) and ``pages``,
   page 1 first.
 * ``[[document]]``: ``slug`` and ``file``, served at ``/document/<slug>``.
+* ``documents``: a folder of ``<slug>.html`` document pages, served at ``/document/<slug>`` (after ``[[document]]``);
+  a slug with no page answers 404, as the real site does for a document that is gone.
 * ``empty_listing``: the page the site shows for a search with no results, and past the last page.
 
 A search that the manifest does not know answers like the real site: an empty listing, status 200.
@@ -52,6 +54,7 @@ class Site:
     old_listings: list[tuple[Any, list[Path]]] = field(default_factory=list)
     documents: dict[str, Path] = field(default_factory=dict)
     empty_listing: Path | None = None
+    document_folder: Path | None = None
 
     @classmethod
     def load(cls, root: Path) -> Site:
@@ -81,6 +84,11 @@ class Site:
             site.old_listings.append((json.loads(entry["filter"]), [page(p) for p in entry["pages"]]))
         for entry in data.get("document", []):
             site.documents[entry["slug"]] = page(entry["file"])
+        if data.get("documents"):
+            folder = (root / data["documents"]).resolve()
+            if root.resolve() not in folder.parents or not folder.is_dir():
+                raise SiteError(f"{manifest}: documents {data['documents']!r} is not a folder inside {root}")
+            site.document_folder = folder
         if data.get("empty_listing"):
             site.empty_listing = page(data["empty_listing"])
         return site
@@ -93,7 +101,11 @@ class Site:
             robots = self.root / "robots.txt"
             return (200, robots) if robots.is_file() else (404, None)
         if path.startswith("/document/"):
-            doc = self.documents.get(unquote(path[len("/document/") :]).strip("/"))
+            slug = unquote(path[len("/document/") :]).strip("/")
+            doc = self.documents.get(slug)
+            if doc is None and self.document_folder is not None and "/" not in slug and not slug.startswith("."):
+                candidate = self.document_folder / f"{slug}.html"
+                doc = candidate if candidate.is_file() else None
             return (200, doc) if doc else (404, None)
         if path.startswith("/search-results/"):
             return self._old(path)
@@ -124,8 +136,7 @@ class Site:
 
 
 NOT_FOUND_PAGE = (
-    b"<!DOCTYPE html><html><head><title>Page not found</title></head>"
-    b"<body><h1>Page not found</h1></body></html>"
+    b"<!DOCTYPE html><html><head><title>Page not found</title></head><body><h1>Page not found</h1></body></html>"
 )
 
 

@@ -16,6 +16,7 @@ from harvester.profiles.model import (
     STANDARD_FIELDS,
     Count,
     Dates,
+    Details,
     Empty,
     Extractor,
     Field,
@@ -23,6 +24,7 @@ from harvester.profiles.model import (
     NotAListing,
     Pagination,
     Param,
+    PillList,
     Profile,
     QueryPart,
     Start,
@@ -93,8 +95,11 @@ class ProfileBuilder:
             return None
         unbounded = catastrophic(pattern, flags)
         if unbounded:
-            self.problem(key, f"the regex can take exponential time on a hostile page ({unbounded}); rewrite it "
-                              "so that no repeated part can match the same text in two ways, e.g. (a+)+ as a+")
+            self.problem(
+                key,
+                f"the regex can take exponential time on a hostile page ({unbounded}); rewrite it "
+                "so that no repeated part can match the same text in two ways, e.g. (a+)+ as a+",
+            )
             return None
         missing = [g for g in groups if g not in compiled.groupindex]
         if missing:
@@ -182,6 +187,7 @@ class ProfileBuilder:
         ids = self.ids(data.get("id"), field_names)
         not_a_listing = self.not_a_listing(data.get("not_a_listing"))
         empty = self.empty(data.get("empty"))
+        details = self.details(data.get("details"))
         dates = self.dates(data.get("dates", {}))
         politeness = tuple((_POLITENESS[k], v) for k, v in data.get("politeness", {}).items())
         if self.problems or start is None or pagination is None or blocks is None:
@@ -204,6 +210,7 @@ class ProfileBuilder:
             empty=empty,
             politeness=politeness,
             titles=data.get("normalize", {}).get("titles", "none"),
+            details=details,
         )
 
     def params(self, specs: Mapping[str, Any]) -> tuple[Param, ...]:
@@ -379,6 +386,22 @@ class ProfileBuilder:
         if minimum > len(spec["markers"]):
             self.problem("not_a_listing.min_markers", f"{minimum} is more than the {len(spec['markers'])} markers")
         return NotAListing(markers=markers, min_markers=minimum, what=spec.get("what", "not a listing"))
+
+    def details(self, spec: Mapping[str, Any] | None) -> Details | None:
+        if spec is None:
+            return None
+        markers = tuple(m for i, s in enumerate(spec["markers"]) if (m := self.extractor(f"details.markers[{i}]", s)))
+        minimum = spec.get("min_markers", len(spec["markers"]))
+        if minimum > len(spec["markers"]):
+            self.problem("details.min_markers", f"{minimum} is more than the {len(spec['markers'])} markers")
+        fields = tuple(f for n, s in spec.get("fields", {}).items() if (f := self.field_(f"details.fields.{n}", n, s)))
+        lists = []
+        for name, item in spec.get("lists", {}).items():
+            key = f"details.lists.{name}"
+            parts = [self.extractor(f"{key}.{part}", item[part]) for part in ("items", "name", "url")]
+            if all(parts):
+                lists.append((name, PillList(*parts)))  # type: ignore[arg-type]
+        return Details(markers, minimum, fields, tuple(lists), spec.get("what", "a document page"))
 
     def empty(self, spec: Mapping[str, Any] | None) -> Empty | None:
         if spec is None:

@@ -149,6 +149,26 @@ class NotAListing:
 
 
 @dataclass(frozen=True, slots=True)
+class PillList:
+    """A ``[details.lists]`` entry: the pill elements, and each one's name and link (relative to the pill)."""
+
+    items: Extractor
+    name: Extractor
+    url: Extractor
+
+
+@dataclass(frozen=True, slots=True)
+class Details:
+    """A profile's ``[details]``: what makes a page a document page, and where its fields and pill lists are."""
+
+    markers: tuple[Extractor, ...]
+    min_markers: int
+    fields: tuple[Field, ...]  # names from harvester.model.DOCUMENT_TEXT_FIELDS
+    lists: tuple[tuple[str, PillList], ...]  # names from harvester.model.DOCUMENT_LISTS
+    what: str = "a document page"
+
+
+@dataclass(frozen=True, slots=True)
 class Empty:
     regex: re.Pattern[str]
     scope: Extractor | None = None
@@ -181,6 +201,7 @@ class Profile:
     empty: Empty | None
     politeness: tuple[tuple[str, Any], ...]
     titles: str = "none"  # [normalize] titles: "archival" (title grammar, person registry) or "none"
+    details: Details | None = None  # [details]: the results' document pages, for --details
 
     @property
     def label(self) -> str:
