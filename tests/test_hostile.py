@@ -616,7 +616,7 @@ def test_two_identical_starts_at_once_one_runs_and_the_other_is_refused_in_one_l
             assert "21 records from 3 pages" in won
             assert len(read_jsonl(out / "wilson" / "dataset.jsonl")) == 21
             assert sorted(p.name for p in (out / "wilson").iterdir()) == [
-                ".dataset.lock", "dataset.jsonl", "jobs", "runs", "state.sqlite"]
+                ".dataset.lock", "dataset.jsonl", "jobs", "pages", "runs", "state.sqlite"]
             assert list((out / "wilson" / "jobs").iterdir()) == []  # no job dir, no lock file
 
 

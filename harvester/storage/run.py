@@ -92,6 +92,8 @@ def preflight(plan: RunPlan) -> None:
         finally:
             lock.release()
     except database_errors() as error:
+        if isinstance(error, OSError | sqlite3.Error) and failures.is_write_failure(error):
+            raise StorageError(f"the run cannot start: {failures.describe(error, plan.output_dir)}") from None
         raise RunSetupError(f"{backend.describe()}: {error}") from None
     finally:
         backend.close()
@@ -228,12 +230,12 @@ class Run:
                 state.close()
             lock.release()
             backend.close()
-            if isinstance(error, database_errors()):
-                raise RunSetupError(f"{backend.describe()}: {error}") from None
             if isinstance(error, OSError | sqlite3.Error) and failures.is_write_failure(error):
                 # a file of the run that cannot be made: the disk, permissions
                 where = Path(error.filename) if isinstance(error, OSError) and error.filename else plan.job_dir.parent
                 raise StorageError(f"the run cannot start: {failures.describe(error, where)}") from None
+            if isinstance(error, database_errors()):
+                raise RunSetupError(f"{backend.describe()}: {error}") from None
             raise
         return cls(plan, backend, journal, state, lock, resumed)
 
