@@ -574,7 +574,9 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="harvester", description="Harvest archive search-result listings into JSONL datasets.")
+    parser = _Parser(
+        prog="harvester", description="Harvest archive search-result listings into JSONL datasets."
+    )
     parser.add_argument("--version", action="version", version=f"harvester {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -687,7 +689,9 @@ def _add_output_options(parser: argparse.ArgumentParser) -> None:
         type=Path,
         help="one-off harvest: write every record to this file only (no state, run history or dataset)",
     )
-    parser.add_argument("--output-dir", type=Path, help="root folder for runs, state and datasets (default: output)")
+    parser.add_argument(
+        "--output-dir", type=Path, help="root folder for runs, state and datasets (default: output)"
+    )
     parser.add_argument(
         "--full", action="store_true", help="put every record in the run file, not only new and changed ones"
     )
@@ -698,35 +702,16 @@ def _add_output_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--capture", action=argparse.BooleanOptionalAction, default=None,
                         help="keep every response in a WARC file (default: on for tracked runs; docs/capture.md)")
     parser.add_argument(
-        "-L",
-        "--log-level",
-        choices=["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"],
+        "-L", "--log-level", choices=["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"],
         help="log level (default INFO; on a terminal only warnings are shown unless this is given)",
     )
-    parser.add_argument(
-        "--log-file",
-        "--logfile",
-        type=Path,
-        metavar="FILE",
-        help="write the whole log to FILE (the console then shows warnings and errors only)",
-    )
+    parser.add_argument("--log-file", "--logfile", type=Path, metavar="FILE",
+                        help="write the whole log to FILE (the console then shows warnings and errors only)")
     parser.add_argument("--nolog", action="store_true", help="no log at all (the summary is still printed)")
-    parser.add_argument(
-        "-o",
-        "--output",
-        dest="feed_append",
-        action="append",
-        metavar="FILE",
-        help="also export the records as a Scrapy feed, appending to FILE (FILE:FORMAT works)",
-    )
-    parser.add_argument(
-        "-O",
-        "--overwrite-output",
-        dest="feed_overwrite",
-        action="append",
-        metavar="FILE",
-        help="also export the records as a Scrapy feed, overwriting FILE",
-    )
+    parser.add_argument("-o", "--output", dest="feed_append", action="append", metavar="FILE",
+                        help="also export the records as a Scrapy feed, appending to FILE (FILE:FORMAT works)")
+    parser.add_argument("-O", "--overwrite-output", dest="feed_overwrite", action="append", metavar="FILE",
+                        help="also export the records as a Scrapy feed, overwriting FILE")
     parser.add_argument("-s", "--set", action="append", metavar="NAME=VALUE", help="a Scrapy setting")
 
 

@@ -12,17 +12,9 @@ from dataclasses import dataclass, field
 from harvester.errors import ChallengePageError, NotADocumentError, NotAListingError, PageError
 
 __all__ = [
-    "ChallengePageError",
-    "Counts",
-    "DocumentPage",
-    "ListingPage",
-    "NotADocumentError",
-    "NotAListingError",
-    "PageError",
-    "PageSummary",
-    "Pill",
-    "RawBlock",
-]
+    "ChallengePageError", "Counts", "DocumentPage", "ListingPage", "NotADocumentError", "NotAListingError",
+    "PageError", "PageSummary", "Pill", "RawBlock",
+]  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,18 +21,10 @@ from harvester.errors import UsageError
 
 _BOOLS = {"true": True, "false": False, "1": True, "0": False}
 #: Numbers that must be more than 0 (a timeout, a concurrency, a window)
-_POSITIVE = frozenset(
-    {
-        "DOWNLOAD_TIMEOUT",
-        "CONCURRENT_REQUESTS",
-        "CONCURRENT_REQUESTS_PER_DOMAIN",
-        "CONCURRENT_REQUESTS_PER_IP",
-        "CONCURRENT_ITEMS",
-        "AUTOTHROTTLE_TARGET_CONCURRENCY",
-        "AUTOTHROTTLE_MAX_DELAY",
-        "HARVESTER_SCHEDULE_AHEAD",
-    }
-)
+_POSITIVE = frozenset({
+    "DOWNLOAD_TIMEOUT", "CONCURRENT_REQUESTS", "CONCURRENT_REQUESTS_PER_DOMAIN", "CONCURRENT_REQUESTS_PER_IP",
+    "CONCURRENT_ITEMS", "AUTOTHROTTLE_TARGET_CONCURRENCY", "AUTOTHROTTLE_MAX_DELAY", "HARVESTER_SCHEDULE_AHEAD",
+})
 #: Shares: from 0 to 1
 _SHARES = frozenset({"HARVESTER_MAX_FAILED_PAGE_RATIO", "DOWNLOAD_DELAY_JITTER"})
 #: Numbers where Scrapy gives a negative value a meaning of its own
@@ -44,10 +36,8 @@ def check_settings(overrides: Mapping[str, Any], defaults: Any) -> None:
     with the project's settings, before the overrides)."""
     for name, value in overrides.items():
         if name == "HARVESTER_CONTACT_URL" and isinstance(value, str) and _has_credentials(value):
-            raise UsageError(
-                "the contact URL (--contact, HARVESTER_CONTACT_URL) must not carry credentials "
-                "(user:password@): it is sent in the User-Agent to every site crawled"
-            )
+            raise UsageError("the contact URL (--contact, HARVESTER_CONTACT_URL) must not carry credentials "
+                             "(user:password@): it is sent in the User-Agent to every site crawled")
         if isinstance(value, str):
             problem = _problem(name, value, defaults.get(name))
             if problem:

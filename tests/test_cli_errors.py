@@ -176,21 +176,9 @@ def test_the_real_entry_point_exits_2_and_1(tmp_path):
     # Nothing listens on the port: a failure at run time, exit 1, and the summary says why.
     with fault_site() as server:
         base = server.base_url
-    down = harvester(
-        "crawl",
-        "wilson",
-        "--query",
-        "x",
-        "--out",
-        str(tmp_path / "o.jsonl"),
-        "-s",
-        f"WILSON_BASE_URL={base}",
-        "-s",
-        "DOWNLOAD_DELAY=0",
-        "-s",
-        "AUTOTHROTTLE_ENABLED=False",
-        timeout=60,
-    )
+    down = harvester("crawl", "wilson", "--query", "x", "--out", str(tmp_path / "o.jsonl"), "-s",
+                     f"WILSON_BASE_URL={base}", "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False",
+                     timeout=60)
     assert down.code == 1
     assert "harvester: error: cannot reach 127.0.0.1:" in down.stderr
     assert "connection refused" in down.stderr
@@ -211,23 +199,10 @@ def test_an_unreachable_host_fails_within_seconds_with_one_line_that_says_what_t
         base = f"http://{host}"
     out = tmp_path / "o.jsonl"
     started = time.monotonic()
-    result = harvester(
-        "crawl",
-        "wilson",
-        "--query",
-        "mao zedong",
-        "--out",
-        str(out),
-        "-L",
-        "WARNING",
-        "--contact",
-        "mailto:ops@example.org",
-        "-s",
-        f"WILSON_BASE_URL={base}",
-        "-s",
-        "TWISTED_DNS_RESOLVER=tests.support.dns.NoInvalidNames",
-        timeout=60,
-    )  # the default retries and robots.txt: as a new user runs it
+    result = harvester("crawl", "wilson", "--query", "mao zedong", "--out", str(out), "-L", "WARNING", "--contact",
+                       "mailto:ops@example.org",
+                       "-s", f"WILSON_BASE_URL={base}", "-s", "TWISTED_DNS_RESOLVER=tests.support.dns.NoInvalidNames",
+                       timeout=60)  # the default retries and robots.txt: as a new user runs it
     elapsed = time.monotonic() - started
     assert result.code == 1
     (line,) = result.stderr.strip().splitlines()

@@ -182,28 +182,9 @@ def test_scrapy_crawl_with_feed_option_works(replay_site, tmp_path):
     out = tmp_path / "feed.jsonl"
     start = f"{replay_site.base_url}/search?search_api_fulltext={quote('mao zedong')}"
     proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "scrapy",
-            "crawl",
-            "wilson",
-            "-a",
-            f"start_url={start}",
-            "-O",
-            str(out),
-            "-s",
-            "DOWNLOAD_DELAY=0",
-            "-s",
-            "AUTOTHROTTLE_ENABLED=False",
-            "-s",
-            f"HARVESTER_OUTPUT_DIR={tmp_path}",
-        ],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+        [sys.executable, "-m", "scrapy", "crawl", "wilson", "-a", f"start_url={start}", "-O", str(out),
+         "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", f"HARVESTER_OUTPUT_DIR={tmp_path}"],
+        cwd=REPO, capture_output=True, text=True, timeout=120, check=False,
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     records = read_jsonl(out)

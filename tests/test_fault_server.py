@@ -37,7 +37,7 @@ def test_a_plan_loads_from_toml(tmp_path):
     plan_file = tmp_path / "plan.toml"
     plan_file.write_text(
         '[[fault]]\npath = "/search"\nquery = { page = "1" }\nkind = "status"\nstatus = 429\nretry_after = 2\n'
-        'times = 1\n\n[[fault]]\nkind = "reset"\npath = "/document/*"\nnth = 2\n',
+        "times = 1\n\n[[fault]]\nkind = \"reset\"\npath = \"/document/*\"\nnth = 2\n",
         encoding="utf-8",
     )
     plan = FaultPlan.load(plan_file)
@@ -72,12 +72,10 @@ def test_a_plan_that_is_not_a_file(tmp_path):
 
 
 def test_matching_path_query_nth_and_times():
-    plan = FaultPlan(
-        [
-            Fault("reset", path="/search", query={"page": "0"}, nth=2),
-            Fault("status", path="/search", query={"search_api_fulltext": "*"}, status=500, times=2),
-        ]
-    )
+    plan = FaultPlan([
+        Fault("reset", path="/search", query={"page": "0"}, nth=2),
+        Fault("status", path="/search", query={"search_api_fulltext": "*"}, status=500, times=2),
+    ])
     first, second, third, fourth = (plan.pick("/search?search_api_fulltext=x") for _ in range(4))
     # A search without page= is page 0. Request 1: status (times 1 of 2); 2: reset (nth 2) — the status
     # fault still counts the request; 3: no fault left (status used up); 4: none.
@@ -196,13 +194,9 @@ def test_generated_listings_follow_the_row_template():
 
 
 def test_row_html_is_the_verified_markup():
-    row = row_html(
-        "92961",
-        "recent-yugoslav-foreign-policy-second-half-1954",
-        "October 21, 1954",
-        "On Recent Yugoslav Foreign Policy (second half of 1954)",
-        "Zimianin writes on Yugoslav foreign policy and Soviet-Yugoslav foreign relations.",
-    )
+    row = row_html("92961", "recent-yugoslav-foreign-policy-second-half-1954", "October 21, 1954",
+                   "On Recent Yugoslav Foreign Policy (second half of 1954)",
+                   "Zimianin writes on Yugoslav foreign policy and Soviet-Yugoslav foreign relations.")
     # shared/docs/wilson-site.md, "Row markup (verified)", without the title's trailing <br> run
     assert row == (
         '<tr><td class="date"><p>October 21, 1954</p></td><td data-history-node-id="92961" class="document '
@@ -262,9 +256,7 @@ def test_serve_command_with_a_plan(tmp_path: Path):
         port = probe.getsockname()[1]
     proc = subprocess.Popen(
         [sys.executable, "-m", "harvester.cli", "serve", str(WILSON_SITE), "--faults", str(plan), "--port", str(port)],
-        cwd=REPO,
-        stdout=subprocess.PIPE,
-        text=True,
+        cwd=REPO, stdout=subprocess.PIPE, text=True,
     )
     try:
         assert proc.stdout is not None

@@ -22,7 +22,6 @@ def _q(query: str, page: int | None = None) -> dict[str, str]:
 
 # --- 1. a count header that lies ---------------------------------------------------------------------------
 
-
 @pytest.mark.parametrize("total", ["99999999999", "1000000"])
 def test_a_lying_count_header_costs_a_few_requests_and_is_named(tmp_path, total):
     liar = Fault("listing", path="/search", query=_q("liar"), total=10, count=f"1 - 10 of {total}")
@@ -45,11 +44,9 @@ def test_max_pages_is_honoured_before_a_lying_count_is_scheduled(tmp_path):
 
 # --- 4. a page that is briefly (or persistently) empty inside the count ---------------------------------------
 
-
 def test_a_briefly_empty_page_is_asked_again_and_nothing_is_lost(tmp_path):
-    empty = Fault(
-        "body", path="/search", query=PAGE1, body=EMPTY_LISTING, content_type="text/html; charset=utf-8", times=1
-    )
+    empty = Fault("body", path="/search", query=PAGE1, body=EMPTY_LISTING, content_type="text/html; charset=utf-8",
+                  times=1)
     with fault_site(empty) as server:
         run = crawl(server, tmp_path)
     assert run.code == 0, run.log
@@ -67,7 +64,6 @@ def test_a_page_that_stays_empty_inside_the_count_is_a_failed_page(tmp_path):
 
 # --- 8. results that shift during the crawl -----------------------------------------------------------------
 
-
 def test_a_count_that_changes_during_the_crawl_is_reported(tmp_path):
     with fault_site(Fault("count", path="/search", query=PAGE1, count="11 - 20 of 20")) as server:
         run = crawl(server, tmp_path)
@@ -76,7 +72,6 @@ def test_a_count_that_changes_during_the_crawl_is_reported(tmp_path):
 
 
 # --- 9. a site that repeats its last page past the end ------------------------------------------------------
-
 
 def test_a_site_that_repeats_its_last_page_past_the_end_is_not_a_loop(tmp_path):
     repeat = Fault("loop", path="/search", query=_q("edge", 2), target="/search?search_api_fulltext=edge&page=1")
@@ -88,7 +83,6 @@ def test_a_site_that_repeats_its_last_page_past_the_end_is_not_a_loop(tmp_path):
 
 # --- 10. failed pages within HARVESTER_MAX_FAILED_PAGE_RATIO -------------------------------------------------
 
-
 def test_pages_that_failed_after_retries_count_against_the_ratio_not_as_errors(tmp_path):
     with fault_site(Fault("status", path="/search", query=PAGE1, status=500)) as server:
         run = crawl(server, tmp_path, settings={"HARVESTER_MAX_FAILED_PAGE_RATIO": "0.5"})
@@ -98,7 +92,6 @@ def test_pages_that_failed_after_retries_count_against_the_ratio_not_as_errors(t
 
 
 # --- 2. a title built to make name resolution quadratic ---------------------------------------------------------
-
 
 def test_a_huge_title_costs_bounded_time_in_the_title_grammar_and_name_resolution():
     import time
@@ -115,7 +108,6 @@ def test_a_huge_title_costs_bounded_time_in_the_title_grammar_and_name_resolutio
 
 
 # --- tracked runs: state, dataset, layout ---------------------------------------------------------------------
-
 
 def _tracked(server, output_dir, *args):
     from tests.support.runs import crawl as tracked_crawl
@@ -227,7 +219,6 @@ def test_a_foreign_sqlite_file_is_rejected_untouched(tmp_path):
 
 # --- 5. --out onto what is not a regular file ---------------------------------------------------------------
 
-
 @pytest.mark.parametrize("kind", ["symlink", "fifo"])
 def test_out_never_replaces_what_is_not_a_regular_file(tmp_path, kind):
     import os
@@ -242,9 +233,8 @@ def test_out_never_replaces_what_is_not_a_regular_file(tmp_path, kind):
         out.symlink_to(real)
     else:
         os.mkfifo(out)
-    run = harvester(
-        "crawl", "wilson", "--query", "x", "--out", str(out), "-s", "WILSON_BASE_URL=http://127.0.0.1:9", timeout=60
-    )
+    run = harvester("crawl", "wilson", "--query", "x", "--out", str(out), "-s", "WILSON_BASE_URL=http://127.0.0.1:9",
+                    timeout=60)
     assert run.code == 2, run.stdout + run.stderr
     assert "--out" in run.stderr
     assert len(run.stderr.strip().splitlines()) == 1
@@ -254,7 +244,6 @@ def test_out_never_replaces_what_is_not_a_regular_file(tmp_path, kind):
 
 
 # --- 12. a catastrophic regex in a profile --------------------------------------------------------------------
-
 
 @pytest.mark.parametrize(
     "change",
@@ -284,39 +273,18 @@ def test_every_packaged_profile_regex_is_accepted():
 
 # --- 13. -s values of the wrong type or out of range ---------------------------------------------------------
 
-
 @pytest.mark.parametrize(
     "setting",
-    [
-        "DOWNLOAD_DELAY=abc",
-        "ROBOTSTXT_OBEY=maybe",
-        "DOWNLOAD_TIMEOUT=-1",
-        "CONCURRENT_REQUESTS=0",
-        "RETRY_TIMES=three",
-        "HARVESTER_MAX_FAILED_PAGE_RATIO=2",
-        "RETRY_HTTP_CODES=5xx",
-        "LOG_LEVEL=LOUD",
-        "DOWNLOAD_MAXSIZE=inf",
-        "ITEM_PIPELINES=[1]",
-    ],
+    ["DOWNLOAD_DELAY=abc", "ROBOTSTXT_OBEY=maybe", "DOWNLOAD_TIMEOUT=-1", "CONCURRENT_REQUESTS=0",
+     "RETRY_TIMES=three", "HARVESTER_MAX_FAILED_PAGE_RATIO=2", "RETRY_HTTP_CODES=5xx", "LOG_LEVEL=LOUD",
+     "DOWNLOAD_MAXSIZE=inf", "ITEM_PIPELINES=[1]"],
 )
 def test_a_bad_setting_value_is_one_line_and_exit_2_before_anything_is_written(tmp_path, setting):
     from tests.support.cli import harvester
 
     out = tmp_path / "sub" / "out.jsonl"
-    run = harvester(
-        "crawl",
-        "wilson",
-        "--query",
-        "x",
-        "--out",
-        str(out),
-        "-s",
-        "WILSON_BASE_URL=http://127.0.0.1:9",
-        "-s",
-        setting,
-        timeout=60,
-    )
+    run = harvester("crawl", "wilson", "--query", "x", "--out", str(out), "-s", "WILSON_BASE_URL=http://127.0.0.1:9",
+                    "-s", setting, timeout=60)
     assert run.code == 2, run.stdout + run.stderr
     assert run.stderr.startswith(f"harvester: error: -s {setting}: ")
     assert len(run.stderr.strip().splitlines()) == 1
@@ -330,23 +298,12 @@ def test_good_setting_values_pass_the_check():
 
     settings = Settings()
     settings.setmodule("harvester.settings", priority="project")
-    check_settings(
-        {
-            "DOWNLOAD_TIMEOUT": "0.5",
-            "ROBOTSTXT_OBEY": "False",
-            "RETRY_HTTP_CODES": "500,503",
-            "HARVESTER_PROGRESS_TTY": "",
-            "DOWNLOAD_DELAY": "0",
-            "LOG_LEVEL": "debug",
-            "ITEM_PIPELINES": "{}",
-            "SOMETHING_ELSE": "anything",
-        },
-        settings,
-    )
+    check_settings({"DOWNLOAD_TIMEOUT": "0.5", "ROBOTSTXT_OBEY": "False", "RETRY_HTTP_CODES": "500,503",
+                    "HARVESTER_PROGRESS_TTY": "", "DOWNLOAD_DELAY": "0", "LOG_LEVEL": "debug",
+                    "ITEM_PIPELINES": "{}", "SOMETHING_ELSE": "anything"}, settings)
 
 
 # --- a hostile site of the tests' own -----------------------------------------------------------------------
-
 
 def _rows(n: int, href=None) -> list[str]:
     from harvester.devtools.faults import synthetic_row
@@ -362,19 +319,8 @@ def _hostile_crawl(site, tmp_path, query, *args, settings=()):
     tmp_path.mkdir(parents=True, exist_ok=True)
     out = tmp_path / "out.jsonl"
     opts = [x for name, value in {**FAST, **dict(settings)}.items() for x in ("-s", f"{name}={value}")]
-    result = harvester(
-        "crawl",
-        "wilson",
-        "--query",
-        query,
-        "--out",
-        str(out),
-        "-s",
-        f"WILSON_BASE_URL={site.base_url}",
-        *opts,
-        *args,
-        timeout=60,
-    )
+    result = harvester("crawl", "wilson", "--query", query, "--out", str(out), "-s",
+                       f"WILSON_BASE_URL={site.base_url}", *opts, *args, timeout=60)
     return result, out
 
 
@@ -389,10 +335,8 @@ def test_a_password_in_a_redirect_or_a_link_never_reaches_logs_summary_or_record
     with hostile_site() as site:
         secret = f"http://user:hunter2@127.0.0.1:{site.port}"
         site.html("/search?search_api_fulltext=secret", "", status=302, Location=f"{secret}/list")
-        site.html(
-            "/search?search_api_fulltext=links",
-            listing_html(_rows(2, href=f"http://reader:s3cret@127.0.0.1:{site.port}"), "1 - 2 of 2"),
-        )
+        site.html("/search?search_api_fulltext=links",
+                  listing_html(_rows(2, href=f"http://reader:s3cret@127.0.0.1:{site.port}"), "1 - 2 of 2"))
         redirected, _ = _hostile_crawl(site, tmp_path / "a", "secret", settings={"LOG_LEVEL": "DEBUG"})
         linked, out = _hostile_crawl(site, tmp_path / "b", "links", settings={"LOG_LEVEL": "DEBUG"})
     text = redirected.stdout + redirected.stderr + linked.stdout + linked.stderr + _every_file_text(tmp_path)
@@ -406,19 +350,8 @@ def test_a_password_in_a_redirect_or_a_link_never_reaches_logs_summary_or_record
 def test_a_contact_url_with_credentials_is_refused(tmp_path):
     from tests.support.cli import harvester
 
-    run = harvester(
-        "crawl",
-        "wilson",
-        "--query",
-        "x",
-        "--out",
-        str(tmp_path / "o.jsonl"),
-        "--contact",
-        "https://user:pass@example.org/",
-        "-s",
-        "WILSON_BASE_URL=http://127.0.0.1:9",
-        timeout=60,
-    )
+    run = harvester("crawl", "wilson", "--query", "x", "--out", str(tmp_path / "o.jsonl"), "--contact",
+                    "https://user:pass@example.org/", "-s", "WILSON_BASE_URL=http://127.0.0.1:9", timeout=60)
     assert run.code == 2
     assert "must not carry credentials" in run.stderr
     assert "pass@" not in run.stderr
@@ -477,17 +410,11 @@ def test_ids_tell_schemes_apart():
 
 # --- 23. control characters and escape sequences in text ---------------------------------------------------
 
-
 def test_control_characters_and_escape_sequences_never_reach_a_record():
     from harvester.records import build_record, repair_fields
 
-    raw = {
-        "source": "wilson",
-        "url": "http://127.0.0.1/document/1",
-        "summary": "a\x00b\x1b[2Jc\x7fd",
-        "title": "Telegram from\x1b[8m Mao Zedong\x07 to Stalin",
-        "date_raw": "1950",
-    }
+    raw = {"source": "wilson", "url": "http://127.0.0.1/document/1", "summary": "a\x00b\x1b[2Jc\x7fd",
+           "title": "Telegram from\x1b[8m Mao Zedong\x07 to Stalin", "date_raw": "1950"}
     fixed, _, _ = repair_fields(raw)
     record = build_record(fixed, crawled_at=None)
     assert record["title"] == "Telegram from Mao Zedong to Stalin"
@@ -496,7 +423,6 @@ def test_control_characters_and_escape_sequences_never_reach_a_record():
 
 
 # --- 28 and 20. modes and litter of the files a run writes ---------------------------------------------------
-
 
 def test_written_files_follow_the_umask_or_keep_their_mode(tmp_path):
     import os
@@ -528,7 +454,6 @@ def test_a_failed_json_write_leaves_no_part_file(tmp_path):
 
 # --- 25. parse, names and profile --suggest on what is not a regular file -----------------------------------
 
-
 @pytest.mark.parametrize("command", [("parse",), ("names",), ("profile", "--suggest")])
 def test_reading_a_device_is_refused_at_once(command):
     from tests.support.cli import harvester
@@ -539,7 +464,6 @@ def test_reading_a_device_is_refused_at_once(command):
 
 
 # --- 14. the summary names only files that were written --------------------------------------------------------
-
 
 def test_the_summary_does_not_name_a_run_file_that_was_never_written(tmp_path):
     out = tmp_path / "output"
@@ -554,15 +478,13 @@ def test_the_summary_does_not_name_a_run_file_that_was_never_written(tmp_path):
 
 # --- 19. a multi-byte charset mislabelled UTF-8 -----------------------------------------------------------------
 
-
 def test_shift_jis_labelled_utf8_is_not_repaired_into_cp1252_garbage(tmp_path):
     from harvester.devtools.faults import row_html
     from tests.support.hostile import hostile_site
 
     title = "日本語東京北京電報会談首相大使外務報記録文中朝鮮"  # Shift-JIS bytes that cp1252 also decodes
-    rows = [
-        row_html(str(800000 + i), f"doc-{i}", "June 1, 1950", f"{title} {i}", "A plain summary.") for i in range(1, 3)
-    ]
+    rows = [row_html(str(800000 + i), f"doc-{i}", "June 1, 1950", f"{title} {i}", "A plain summary.")
+            for i in range(1, 3)]
     page = (
         '<!DOCTYPE html><html><head><meta charset="utf-8" /><title>Search | Wilson Center Digital Archive</title>'
         '</head><body><main id="main"><div class="view view-search"><div class="view-header"><div '

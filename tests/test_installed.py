@@ -52,32 +52,15 @@ def _build(cmd: list[str], cwd: Path) -> None:
 @pytest.fixture(scope="module")
 def wheel(source_copy, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("wheel")
-    _build(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "wheel",
-            "--no-deps",
-            "--no-build-isolation",
-            "-q",
-            "-w",
-            str(out),
-            str(source_copy),
-        ],
-        source_copy,
-    )
+    _build([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(out),
+            str(source_copy)], source_copy)
     return next(out.glob("harvester-*.whl"))
 
 
 def test_the_wheel_carries_everything_a_command_needs(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
-    for needed in (
-        "harvester/data/demo/wilson/site.toml",
-        "harvester/data/demo/wilson/challenge-cloudflare.html",
-        "harvester/data/profiles/wilson.toml",
-        "harvester/schema/record.schema.json",
-    ):
+    for needed in ("harvester/data/demo/wilson/site.toml", "harvester/data/demo/wilson/challenge-cloudflare.html",
+                   "harvester/data/profiles/wilson.toml", "harvester/schema/record.schema.json"):
         assert needed in names
     entry_points = next(n for n in names if n.endswith(".dist-info/entry_points.txt"))
     text = zipfile.ZipFile(wheel).read(entry_points).decode()
@@ -89,34 +72,21 @@ def test_an_installed_wheel_runs_the_demo_from_an_empty_folder(wheel, tmp_path):
     env_dir = tmp_path / "venv"
     venv.EnvBuilder(with_pip=False).create(env_dir)
     python = env_dir / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
-    site = subprocess.run(
-        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
+    site = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                          capture_output=True, text=True, check=True).stdout.strip()
     (Path(site) / "harvester-test-deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n", encoding="utf-8")
-    _build(
-        [sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps", "--no-index", "-q", str(wheel)],
-        tmp_path,
-    )
+    _build([sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps", "--no-index", "-q",
+            str(wheel)], tmp_path)
     empty = tmp_path / "elsewhere"
     empty.mkdir()
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
-    where = subprocess.run(
-        [str(python), "-c", "import harvester; print(harvester.__file__)"],
-        cwd=empty,
-        capture_output=True,
-        text=True,
-        env=env,
-        check=True,
-    ).stdout
+    where = subprocess.run([str(python), "-c", "import harvester; print(harvester.__file__)"], cwd=empty,
+                           capture_output=True, text=True, env=env, check=True).stdout
     assert str(env_dir) in where  # the installed copy,
     assert str(REPO) not in where  # not this checkout
     harvester = env_dir / ("Scripts/harvester.exe" if os.name == "nt" else "bin/harvester")
-    demo = subprocess.run(
-        [str(harvester), "demo"], cwd=empty, capture_output=True, text=True, env=env, timeout=180, check=False
-    )
+    demo = subprocess.run([str(harvester), "demo"], cwd=empty, capture_output=True, text=True, env=env,
+                          timeout=180, check=False)
     assert demo.returncode == 0, demo.stdout + demo.stderr
     assert "21 records from 3 pages" in demo.stdout
     assert len(read_jsonl(empty / "output" / "wilson" / "dataset.jsonl")) == 21
@@ -125,10 +95,8 @@ def test_an_installed_wheel_runs_the_demo_from_an_empty_folder(wheel, tmp_path):
 @pytest.fixture(scope="module")
 def egg(source_copy, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("egg")
-    _build(
-        [sys.executable, "-c", "import setuptools; setuptools.setup()", "-q", "bdist_egg", "--dist-dir", str(out)],
-        source_copy,
-    )
+    _build([sys.executable, "-c", "import setuptools; setuptools.setup()", "-q", "bdist_egg", "--dist-dir",
+            str(out)], source_copy)
     return next(out.glob("harvester-*.egg"))
 
 
@@ -138,38 +106,23 @@ def test_a_zipped_egg_deployed_to_scrapyd_runs_a_job_that_writes_a_dataset(egg, 
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     with start_scrapyd(home, env=env, project_cfg=None) as base:
         boundary = uuid.uuid4().hex
-        parts = [
-            f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
-            for k, v in (("project", "harvester"), ("version", "1"))
-        ]
-        parts.append(
-            f'--{boundary}\r\nContent-Disposition: form-data; name="egg"; filename="{egg.name}"\r\n'
-            "Content-Type: application/octet-stream\r\n\r\n".encode()
-            + egg.read_bytes()
-            + b"\r\n"
-        )
+        parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
+                 for k, v in (("project", "harvester"), ("version", "1"))]
+        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="egg"; filename="{egg.name}"\r\n'
+                     "Content-Type: application/octet-stream\r\n\r\n".encode() + egg.read_bytes() + b"\r\n")
         body = b"".join(parts) + f"--{boundary}--\r\n".encode()
-        request = urllib.request.Request(
-            f"{base}/addversion.json", data=body, headers={"Content-Type": f"multipart/form-data; boundary={boundary}"}
-        )
+        request = urllib.request.Request(f"{base}/addversion.json", data=body,
+                                         headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
         with urllib.request.urlopen(request, timeout=60) as response:
             added = json.loads(response.read())
         assert added["status"] == "ok", added
         assert added["spiders"] >= 3  # wilson, profile, auto
         out = tmp_path / "out"
-        answer = call(
-            base,
-            "schedule.json",
-            [
-                ("project", "harvester"),
-                ("spider", "wilson"),
-                ("query", "mao zedong"),
-                ("setting", f"HARVESTER_OUTPUT_DIR={out}"),
-                ("setting", f"WILSON_BASE_URL={replay_site.base_url}"),
-                ("setting", "DOWNLOAD_DELAY=0"),
-                ("setting", "AUTOTHROTTLE_ENABLED=False"),
-            ],
-        )
+        answer = call(base, "schedule.json", [
+            ("project", "harvester"), ("spider", "wilson"), ("query", "mao zedong"),
+            ("setting", f"HARVESTER_OUTPUT_DIR={out}"), ("setting", f"WILSON_BASE_URL={replay_site.base_url}"),
+            ("setting", "DOWNLOAD_DELAY=0"), ("setting", "AUTOTHROTTLE_ENABLED=False"),
+        ])
         assert answer["status"] == "ok", answer
         job = answer["jobid"]
 

@@ -30,14 +30,8 @@ def test_retry_after_http_date():
 
 
 def middleware(**settings) -> RetryAfterMiddleware:
-    crawler = get_crawler(
-        settings_dict={
-            "HARVESTER_RETRY_BACKOFF": 2.0,
-            "HARVESTER_RETRY_BACKOFF_MAX": 10.0,
-            "HARVESTER_MAX_RETRY_AFTER": 60.0,
-            **settings,
-        }
-    )
+    crawler = get_crawler(settings_dict={"HARVESTER_RETRY_BACKOFF": 2.0, "HARVESTER_RETRY_BACKOFF_MAX": 10.0,
+                                         "HARVESTER_MAX_RETRY_AFTER": 60.0, **settings})
     return RetryAfterMiddleware.from_crawler(crawler)
 
 
@@ -46,13 +40,8 @@ def test_backoff_doubles_up_to_the_cap():
 
 
 def response(status: int, headers: dict | None = None, body: bytes = b"<html></html>") -> HtmlResponse:
-    return HtmlResponse(
-        "http://127.0.0.1/search",
-        status=status,
-        headers=headers or {},
-        body=body,
-        request=Request("http://127.0.0.1/search"),
-    )
+    return HtmlResponse("http://127.0.0.1/search", status=status, headers=headers or {}, body=body,
+                        request=Request("http://127.0.0.1/search"))
 
 
 def test_the_wait_is_retry_after_capped_or_backoff():
@@ -81,11 +70,8 @@ def test_a_challenge_is_not_retried():
 def test_charset_repair_both_ways():
     mw = CharsetMiddleware(get_crawler())
     text = "<html><body><p>“Phạm Văn Đồng’s” note — café</p></body></html>"
-    lying_utf8 = HtmlResponse(
-        "http://x/",
-        body=text.encode("cp1252", "xmlcharrefreplace"),
-        headers={"Content-Type": "text/html; charset=utf-8"},
-    )
+    lying_utf8 = HtmlResponse("http://x/", body=text.encode("cp1252", "xmlcharrefreplace"),
+                              headers={"Content-Type": "text/html; charset=utf-8"})
     fixed = mw.process_response(Request("http://x/"), lying_utf8)
     assert fixed.encoding == "cp1252"
     assert "“Phạm Văn Đồng’s” note — café" in fixed.xpath("string(//p)").get()

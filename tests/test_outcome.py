@@ -24,7 +24,9 @@ def test_a_complete_run_succeeds_with_one_summary_line():
     outcome = decide_outcome(stats(**{"harvester/new": 4, "harvester/changed": 1, "harvester/unchanged": 16}))
     assert outcome.code == OK
     assert outcome.problems == []
-    assert outcome.summary == ("21 records from 3 pages, 4 new, 1 changed, 16 unchanged, 0 failed pages")
+    assert outcome.summary == (
+        "21 records from 3 pages, 4 new, 1 changed, 16 unchanged, 0 failed pages"
+    )
     assert "\n" not in outcome.summary
 
 
@@ -90,7 +92,9 @@ def test_unexplained_errors_fail_the_run():
 
 
 def test_errors_of_failed_pages_are_not_counted_twice():
-    outcome = decide_outcome(stats(**{"log_count/ERROR": 1, "failed_pages": [FAILED_PAGE]}), max_failed_ratio=0.5)
+    outcome = decide_outcome(
+        stats(**{"log_count/ERROR": 1, "failed_pages": [FAILED_PAGE]}), max_failed_ratio=0.5
+    )
     assert outcome.code == OK
 
 
@@ -99,5 +103,6 @@ def test_optional_counts_appear_only_when_present():
         stats(**{"harvester/duplicates": 2, "harvester/invalid": 1, "harvester/names/unresolved": 3})
     )
     assert outcome.summary == (
-        "21 records from 3 pages, 0 failed pages, 2 duplicates dropped, 1 invalid (quarantined), 3 unresolved names"
+        "21 records from 3 pages, 0 failed pages, 2 duplicates dropped, 1 invalid (quarantined), "
+        "3 unresolved names"
     )

@@ -37,12 +37,8 @@ def test_scrapys_own_downloader_overruns_the_per_domain_limit(tmp_path):
     If this starts failing, Scrapy fixed ``Downloader._process_queue`` and harvester.crawl.downloader.
     SlotLimitedDownloader can go (see docs/reliability.md)."""
     with fault_site(*slow_search()) as server:
-        run = crawl(
-            server,
-            tmp_path,
-            query="slow",
-            settings={"CONCURRENT_REQUESTS_PER_DOMAIN": "1", "DOWNLOADER": "scrapy.core.downloader.Downloader"},
-        )
+        run = crawl(server, tmp_path, query="slow", settings={
+            "CONCURRENT_REQUESTS_PER_DOMAIN": "1", "DOWNLOADER": "scrapy.core.downloader.Downloader"})
     assert run.code == 0, run.log
     assert max_in_flight(server) > 1
 
@@ -80,11 +76,8 @@ def gaps(server) -> list[float]:
 
 def test_download_delay_is_honoured(tmp_path):
     with fault_site() as server:
-        run = crawl(
-            server,
-            tmp_path,
-            settings={"DOWNLOAD_DELAY": "0.5", "DOWNLOAD_DELAY_JITTER": "0", "CONCURRENT_REQUESTS_PER_DOMAIN": "1"},
-        )
+        run = crawl(server, tmp_path, settings={
+            "DOWNLOAD_DELAY": "0.5", "DOWNLOAD_DELAY_JITTER": "0", "CONCURRENT_REQUESTS_PER_DOMAIN": "1"})
     assert run.code == 0, run.log
     assert len(gaps(server)) == 2
     assert min(gaps(server)) >= 0.5 * 0.95
@@ -95,12 +88,8 @@ def test_download_delay_is_honoured(tmp_path):
 def test_autothrottle_is_on_by_default_and_starts_slow(tmp_path):
     # AUTOTHROTTLE_ENABLED is not overridden: the project default (on) applies, with its start delay, although
     # DOWNLOAD_DELAY is 0.
-    fast = {
-        "DOWNLOAD_DELAY": "0",
-        "DOWNLOAD_DELAY_JITTER": "0",
-        "AUTOTHROTTLE_START_DELAY": "0.8",
-        "CONCURRENT_REQUESTS_PER_DOMAIN": "1",
-    }
+    fast = {"DOWNLOAD_DELAY": "0", "DOWNLOAD_DELAY_JITTER": "0", "AUTOTHROTTLE_START_DELAY": "0.8",
+            "CONCURRENT_REQUESTS_PER_DOMAIN": "1"}
     with fault_site() as server:
         run = crawl(server, tmp_path, settings=fast | {"AUTOTHROTTLE_ENABLED": None})
     assert run.code == 0, run.log

@@ -113,7 +113,7 @@ def test_the_status_says_so_when_plots_cannot_be_drawn(chromium, report, tmp_pat
     page = report.read_text(encoding="utf-8")
     start = page.index("<script>") + len("<script>")
     broken = tmp_path / "broken.html"
-    broken.write_text(page[:start] + page[page.index("</script>", start) :], encoding="utf-8")  # no plotly.js
+    broken.write_text(page[:start] + page[page.index("</script>", start):], encoding="utf-8")  # no plotly.js
     status = status_of(browse(chromium, broken, tmp_path / "profile", "--dump-dom").stdout)
     assert status["data-state"] == "failed"
     assert status["data-rendered"] == "0"

@@ -252,19 +252,13 @@ def test_nwheap_empty_archive_is_a_listing_with_no_blocks():
     [
         ({"query": "mao zedong"}, "W=mao%20zedong"),
         ({"people": "81716"}, "W=&f%5B0%5D=people%3A81716&fo%5B0%5D=81716"),
-        (
-            {"people": "81716", "sort": "date"},
-            "W=&f%5B0%5D=people%3A81716&fo%5B0%5D=81716&sort_bef_combine=field_document_date_unix_DESC",
-        ),
-        (
-            {"query": "Mongolia--Foreign relations--Soviet Union", "places": "86050"},
-            "W=Mongolia--Foreign%20relations--Soviet%20Union&f%5B0%5D=places%3A86050&fo%5B0%5D=86050",
-        ),
-        (
-            {"query": "a&b=c/d", "people": "1,2", "topics": "3", "languages": "4", "sort": "uploaded"},
-            "W=a%26b%3Dc%2Fd&f%5B0%5D=people%3A1&f%5B1%5D=people%3A2&f%5B2%5D=topics%3A3&f%5B3%5D=languages%3A4"
-            "&fo%5B0%5D=1&fo%5B1%5D=2&fo%5B2%5D=3&fo%5B3%5D=4&sort_bef_combine=created_DESC",
-        ),
+        ({"people": "81716", "sort": "date"},
+         "W=&f%5B0%5D=people%3A81716&fo%5B0%5D=81716&sort_bef_combine=field_document_date_unix_DESC"),
+        ({"query": "Mongolia--Foreign relations--Soviet Union", "places": "86050"},
+         "W=Mongolia--Foreign%20relations--Soviet%20Union&f%5B0%5D=places%3A86050&fo%5B0%5D=86050"),
+        ({"query": "a&b=c/d", "people": "1,2", "topics": "3", "languages": "4", "sort": "uploaded"},
+         "W=a%26b%3Dc%2Fd&f%5B0%5D=people%3A1&f%5B1%5D=people%3A2&f%5B2%5D=topics%3A3&f%5B3%5D=languages%3A4"
+         "&fo%5B0%5D=1&fo%5B1%5D=2&fo%5B2%5D=3&fo%5B3%5D=4&sort_bef_combine=created_DESC"),
     ],
 )
 def test_wilson_profile_builds_the_sites_search_urls(given, url):
@@ -469,9 +463,8 @@ def test_spider_items_carry_the_profile_id_date_hints_title_mode_and_extras():
     expected = {"https://h/document/slug": "wilson:slug", "https://h/node/12": "wilson:node-12",
                 "https://h/document/slug?lang=en": "wilson:slug", None: None}  # fmt: skip
     for url, wanted in expected.items():
-        item = raw_item(
-            RawBlock(1, url, None, None, None), source="wilson", listing_url=None, page=0, profile=wilson.profile
-        )
+        item = raw_item(RawBlock(1, url, None, None, None), source="wilson", listing_url=None, page=0,
+                        profile=wilson.profile)
         assert item["id"] == wanted
 
 

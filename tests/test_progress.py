@@ -67,19 +67,8 @@ def test_a_pipe_gets_plain_lines_and_interval_0_none():
 @pytest.mark.e2e
 def test_progress_interval_0_does_not_fail_a_successful_crawl(replay_site, tmp_path):
     out = tmp_path / "out.jsonl"
-    result = harvester(
-        "crawl",
-        "wilson",
-        "--query",
-        "mao zedong",
-        "--out",
-        str(out),
-        "-s",
-        f"WILSON_BASE_URL={replay_site.base_url}",
-        "-s",
-        "HARVESTER_PROGRESS_INTERVAL=0",
-        *LOCAL,
-    )
+    result = harvester("crawl", "wilson", "--query", "mao zedong", "--out", str(out),
+                       "-s", f"WILSON_BASE_URL={replay_site.base_url}", "-s", "HARVESTER_PROGRESS_INTERVAL=0", *LOCAL)
     assert result.code == 0, result.stderr
     assert len(out.read_text().splitlines()) == 21
     assert "harvester: progress:" not in result.stderr
@@ -122,19 +111,8 @@ def test_a_real_crawl_on_a_terminal_shows_a_live_bar_log_lines_apart_and_the_sum
 def test_a_slow_crawl_reports_progress_off_a_terminal(tmp_path):
     with ReplayServer(WILSON_SITE, delay=0.4) as base:
         result = harvester(
-            "crawl",
-            "wilson",
-            "--query",
-            "mao zedong",
-            "--out",
-            str(tmp_path / "out.jsonl"),
-            "-L",
-            "INFO",
-            "-s",
-            f"WILSON_BASE_URL={base}",
-            "-s",
-            "HARVESTER_PROGRESS_INTERVAL=0.2",
-            *LOCAL,
+            "crawl", "wilson", "--query", "mao zedong", "--out", str(tmp_path / "out.jsonl"), "-L", "INFO",
+            "-s", f"WILSON_BASE_URL={base}", "-s", "HARVESTER_PROGRESS_INTERVAL=0.2", *LOCAL,
         )
     assert result.code == 0, result.stderr
     lines = [line for line in result.stderr.splitlines() if line.startswith("harvester: progress: ")]

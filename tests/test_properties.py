@@ -25,13 +25,8 @@ dates = st.one_of(
     st.sampled_from(["October 21, 1954", "August 1949", "1948", "", "June 07, 1951", "ca. 1950", "1949-1950"]),
 )
 rows = st.lists(
-    st.tuples(
-        st.from_regex(r"[1-9][0-9]{0,6}", fullmatch=True),
-        st.from_regex(r"[a-z0-9-]{1,40}", fullmatch=True),
-        dates,
-        printable,
-        st.one_of(st.none(), printable),
-    ),
+    st.tuples(st.from_regex(r"[1-9][0-9]{0,6}", fullmatch=True), st.from_regex(r"[a-z0-9-]{1,40}", fullmatch=True),
+              dates, printable, st.one_of(st.none(), printable)),
     max_size=12,
 )
 
@@ -48,9 +43,8 @@ def parse_or_page_error(text: str, base_url: str | None = None) -> ListingPage |
 @FAST
 @given(rows)
 def test_template_pages_parse_back_to_their_rows(generated):
-    html = listing_html(
-        [row_html(*row) for row in generated], f"1 - {len(generated)} of {len(generated)}" if generated else None
-    )
+    html = listing_html([row_html(*row) for row in generated], f"1 - {len(generated)} of {len(generated)}"
+                        if generated else None)
     # A page whose own text is a bot-challenge phrase is (rightly) refused as a challenge.
     assume(not any(challenge_reason(" ".join(filter(None, row))) for row in generated))
     page = parse_or_page_error(html, "https://digitalarchive.wilsoncenter.org/search")
@@ -58,7 +52,8 @@ def test_template_pages_parse_back_to_their_rows(generated):
         return  # no rows, no count, no "no results" message: not a listing either way
     assert page is not None
     assert [(b.node_id, b.url, b.date_text, b.title, b.summary) for b in page.blocks] == [
-        (nid, f"https://digitalarchive.wilsoncenter.org/document/{slug}", clean(date), clean(title), clean(summary))
+        (nid, f"https://digitalarchive.wilsoncenter.org/document/{slug}", clean(date), clean(title),
+         clean(summary))
         for nid, slug, date, title, summary in generated
     ]
 
@@ -72,46 +67,12 @@ def test_any_text_gives_a_listing_or_a_page_error(text):
 
 html_soup = st.lists(
     st.one_of(
-        st.sampled_from(
-            [
-                "<table>",
-                "</table>",
-                "<tr>",
-                "</tr>",
-                "<td class='document'>",
-                "<td class='date'>",
-                "</td>",
-                "<p>",
-                "</p>",
-                "<a href='/document/x'>",
-                "</a>",
-                "<h3 class='sub-title'>",
-                "<div class='text'>",
-                "</div>",
-                "<br>",
-                "<!--",
-                "-->",
-                "<script>",
-                "</script>",
-                "1 - 10 of 21",
-                "No results found",
-                "&amp;",
-                "&#0;",
-                "&#xD800;",
-                "\x00",
-                "<title>",
-                "Just a moment...",
-                "<main>",
-                "<ul class='search-res'>",
-                "<li>",
-                "<a class='lnk-res'>",
-                "<![CDATA[",
-                "]]>",
-                "<?xml version='1.0'?>",
-                "<svg>",
-                "<math>",
-            ]
-        ),
+        st.sampled_from(["<table>", "</table>", "<tr>", "</tr>", "<td class='document'>", "<td class='date'>",
+                         "</td>", "<p>", "</p>", "<a href='/document/x'>", "</a>", "<h3 class='sub-title'>",
+                         "<div class='text'>", "</div>", "<br>", "<!--", "-->", "<script>", "</script>",
+                         "1 - 10 of 21", "No results found", "&amp;", "&#0;", "&#xD800;", "\x00", "<title>",
+                         "Just a moment...", "<main>", "<ul class='search-res'>", "<li>", "<a class='lnk-res'>",
+                         "<![CDATA[", "]]>", "<?xml version='1.0'?>", "<svg>", "<math>"]),
         printable,
     ),
     max_size=40,
@@ -142,42 +103,13 @@ def test_any_bytes_decode_to_text_or_a_page_error(data):
 # adds dates built in the site's own formats with random parts, valid or not.
 
 _ISO_SHAPE = {"day": r"\d{4}-\d{2}-\d{2}", "month": r"\d{4}-\d{2}", "year": r"\d{4}"}
-_MONTHS = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-    "Sept.",
-    "Oct.",
-    "Febuary",
-    "",
-]
+_MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December", "Sept.", "Oct.", "Febuary", ""]
 site_dates = st.builds(
     lambda month, day, year, form: form.format(m=month, d=day, y=year),
-    st.sampled_from(_MONTHS),
-    st.integers(0, 40),
-    st.integers(900, 2200),
-    st.sampled_from(
-        [
-            "{m} {d}, {y}",
-            "{m} {d:02d}, {y}",
-            "{m} {y}",
-            "{m}, {y}",
-            "{y}",
-            "{d} {m} {y}",
-            "ca. {y}",
-            "{y}-{d:02d}",
-            "{m} {d}-{d}, {y}",
-        ]
-    ),
+    st.sampled_from(_MONTHS), st.integers(0, 40), st.integers(900, 2200),
+    st.sampled_from(["{m} {d}, {y}", "{m} {d:02d}, {y}", "{m} {y}", "{m}, {y}", "{y}", "{d} {m} {y}", "ca. {y}",
+                     "{y}-{d:02d}", "{m} {d}-{d}, {y}"]),
 )
 
 
@@ -199,12 +131,9 @@ def test_a_dates_iso_form_agrees_with_its_precision(text):
 _REGISTRY = default_registry()
 _FORMS = sorted({p.name for p in _REGISTRY.persons} | {a.name for p in _REGISTRY.persons for a in p.aliases})
 name_text = st.one_of(
-    st.builds(
-        lambda d, n, t: d + n + t,
-        st.sampled_from(["", "Cde. ", "Comrade ", "Soviet Ambassador ", "Chairman ", "Premier "]),
-        st.sampled_from(_FORMS),
-        st.sampled_from(["", " [Stalin]", " (1)", "'s", " in Moscow"]),
-    ),
+    st.builds(lambda d, n, t: d + n + t,
+              st.sampled_from(["", "Cde. ", "Comrade ", "Soviet Ambassador ", "Chairman ", "Premier "]),
+              st.sampled_from(_FORMS), st.sampled_from(["", " [Stalin]", " (1)", "'s", " in Moscow"])),
     printable,
 )
 record_dates = st.one_of(st.none(), st.sampled_from(["1948", "1950-10", "1953-03-05", "1965-01-01"]))

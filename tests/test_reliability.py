@@ -48,16 +48,11 @@ MATRIX_FAULTS = {
     2: (Fault("status", status=503), r"HTTP 503: not a search listing.*; gave up after 2 attempts"),
     3: (Fault("status", status=404), r"HTTP 404"),
     4: (Fault("hang", seconds=10), r"DownloadTimeoutError: .*; gave up after 2 attempts"),
-    5: (
-        Fault("reset"),
-        r"(DownloadFailedError|ConnectionLost|ConnectionDone|ResponseNeverReceived).*; gave up after"
-        r" 2 attempts",
-    ),
+    5: (Fault("reset"), r"(DownloadFailedError|ConnectionLost|ConnectionDone|ResponseNeverReceived).*; gave up after"
+                        r" 2 attempts"),
     6: (Fault("truncate"), r"ResponseDataLossError: .*; gave up after 2 attempts"),
-    7: (
-        Fault("status", status=429, retry_after=3600),
-        r"HTTP 429; the server asked to retry after 3600 s, more than HARVESTER_MAX_RETRY_AFTER \(5 s\); not retried",
-    ),
+    7: (Fault("status", status=429, retry_after=3600),
+        r"HTTP 429; the server asked to retry after 3600 s, more than HARVESTER_MAX_RETRY_AFTER \(5 s\); not retried"),
     8: (Fault("listing", total=110, size=2_000_000), r"page larger than DOWNLOAD_MAXSIZE, download cancelled"),
     9: (Fault("status", status=502), r"HTTP 502; gave up after 2 attempts"),
 }
@@ -70,17 +65,11 @@ def matrix(tmp_path_factory):
     """An 11-page search whose pages 1-9 each fail in their own way; pages 0 and 10 are fine."""
     from dataclasses import replace
 
-    faults = [
-        replace(fault, path="/search", query={**MATRIX, "page": str(page)})
-        for page, (fault, _) in MATRIX_FAULTS.items()
-    ]
+    faults = [replace(fault, path="/search", query={**MATRIX, "page": str(page)})
+              for page, (fault, _) in MATRIX_FAULTS.items()]
     with fault_site(*faults, Fault("listing", path="/search", query=MATRIX, total=110)) as server:
-        run = crawl(
-            server,
-            tmp_path_factory.mktemp("matrix"),
-            query="matrix",
-            settings={"DOWNLOAD_TIMEOUT": "1", "DOWNLOAD_MAXSIZE": str(1024 * 1024)},
-        )
+        run = crawl(server, tmp_path_factory.mktemp("matrix"), query="matrix",
+                    settings={"DOWNLOAD_TIMEOUT": "1", "DOWNLOAD_MAXSIZE": str(1024 * 1024)})
     return server, run
 
 
@@ -98,11 +87,8 @@ def test_failing_pages_fail_the_run_and_every_other_record_is_kept(matrix):
     assert re.search(r"9 of \d+ listing pages failed: .* and 4 more", run.result.stderr)  # the summary names them
 
 
-@pytest.mark.parametrize(
-    "page",
-    sorted(MATRIX_FAULTS),
-    ids=["500", "503", "404", "hang", "reset", "truncate", "retry-after-over-cap", "over-maxsize", "502"],
-)
+@pytest.mark.parametrize("page", sorted(MATRIX_FAULTS), ids=[
+    "500", "503", "404", "hang", "reset", "truncate", "retry-after-over-cap", "over-maxsize", "502"])
 def test_each_failing_page_is_named_with_its_reason(matrix, page):
     server, run = matrix
     assert re.match(MATRIX_FAULTS[page][1], failed_reason(run, page)), failed_reason(run, page)
@@ -127,19 +113,12 @@ def test_transient_errors_are_retried_with_backoff_and_nothing_is_lost(tmp_path)
         # whose Retry-After is an HTTP date 3 s after the answer (whole seconds: a wait of 2-3 s).
         Fault("hang", path="/search", query={"search_api_fulltext": "mao zedong", "page": "0"}, seconds=10, times=1),
         Fault("status", path="/search", query=PAGE1, status=503, times=2),
-        Fault("status", path="/search", query=PAGE2, status=503, retry_after="http-date+3", times=1),
+        Fault("status", path="/search", query=PAGE2, status=503, retry_after="http-date+3",
+              times=1),
     )
     with fault_site(*faults) as server:
-        run = crawl(
-            server,
-            tmp_path,
-            settings={
-                "RETRY_TIMES": "2",
-                "HARVESTER_RETRY_BACKOFF": "0.3",
-                "DOWNLOAD_TIMEOUT": "1",
-                "HARVESTER_MAX_RETRY_AFTER": "10",
-            },
-        )
+        run = crawl(server, tmp_path, settings={"RETRY_TIMES": "2", "HARVESTER_RETRY_BACKOFF": "0.3",
+                                                "DOWNLOAD_TIMEOUT": "1", "HARVESTER_MAX_RETRY_AFTER": "10"})
     assert run.code == 0, run.log
     assert_kept_all_but(run, server.base_url, None)
     assert_fetched_once(server, except_={MAO_PAGES[0]: 2, MAO_PAGES[1]: 3, MAO_PAGES[2]: 2})
@@ -196,17 +175,14 @@ def test_a_wrong_or_missing_charset_gives_the_right_text_and_says_so(tmp_path):
     from harvester.parsing.files import parse_listing
 
     listing = Fault("listing", path="/search", query=CHARSET, total=50)
-    faults = [
-        Fault("charset", path="/search", query={**CHARSET, "page": str(page)}, mode=mode)
-        for page, (mode, _) in CHARSET_PAGES.items()
-    ]
+    faults = [Fault("charset", path="/search", query={**CHARSET, "page": str(page)}, mode=mode)
+              for page, (mode, _) in CHARSET_PAGES.items()]
     with fault_site(*faults, listing) as server:
         run = crawl(server, tmp_path, query="charset")
     assert run.code == 0, run.log
     # Every page carries curly quotes, dashes and diacritics (Phạm Văn Đồng, Ceaușescu, Satō): exact again.
-    expected = [
-        (b.title, b.summary) for page in range(5) for b in parse_listing(synthetic_page(listing, page).decode()).blocks
-    ]
+    expected = [(b.title, b.summary) for page in range(5)
+                for b in parse_listing(synthetic_page(listing, page).decode()).blocks]
     got = [(r["title"], r["summary"]) for r in sorted(run.records, key=lambda r: r["position"])]
     assert got == expected
     for page, (_, message) in CHARSET_PAGES.items():
@@ -244,12 +220,8 @@ def test_a_pagination_loop_is_detected_and_named(tmp_path):
 
 def test_a_pagination_loop_without_a_count_header_ends(tmp_path):
     # A search whose pages have no count header is walked page by page; page 2 serves page 1 again, forever.
-    loop = Fault(
-        "loop",
-        path="/search",
-        query={"search_api_fulltext": "walk", "page": "2"},
-        target="/search?search_api_fulltext=walk&page=1",
-    )
+    loop = Fault("loop", path="/search", query={"search_api_fulltext": "walk", "page": "2"},
+                 target="/search?search_api_fulltext=walk&page=1")
     walk = Fault("listing", path="/search", query={"search_api_fulltext": "walk"}, total=1000, count="")
     with fault_site(loop, walk) as server:
         run = crawl(server, tmp_path, query="walk")
@@ -262,9 +234,8 @@ def test_a_pagination_loop_without_a_count_header_ends(tmp_path):
 
 
 def test_a_5_mb_page_still_parses_in_bounded_memory(tmp_path):
-    with fault_site(
-        Fault("listing", path="/search", query={"search_api_fulltext": "big"}, total=10, size=5_000_000)
-    ) as server:
+    with fault_site(Fault("listing", path="/search", query={"search_api_fulltext": "big"}, total=10,
+                          size=5_000_000)) as server:
         run = crawl(server, tmp_path, query="big")
     assert run.code == 0, run.log
     assert len(run.records) == 10

@@ -193,9 +193,8 @@ def test_a_one_off_run_resumes_too(slow_site, baseline, tmp_path):
     wait_for(lambda: done_pages(target.parent, ".mao.jsonl.job/journal.sqlite") >= 1, proc)
     kill(proc)
     assert not target.exists()
-    result = crawl(
-        slow_site.base_url, tmp_path / "out", "--query", MAO, "--out", str(target), "--resume", settings=SEQUENTIAL
-    )
+    result = crawl(slow_site.base_url, tmp_path / "out", "--query", MAO, "--out", str(target), "--resume",
+                   settings=SEQUENTIAL)
     assert result.code == 0, result.stderr
     assert comparable(read_jsonl(target)) == comparable(baseline[0])
     assert sorted(p.name for p in target.parent.iterdir()) == ["mao.jsonl"]

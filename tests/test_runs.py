@@ -67,15 +67,8 @@ def test_names_that_could_leave_the_output_folder_are_refused(bad):
 def test_every_derived_path_is_inside_the_output_folder(tmp_path):
     p = plan(tmp_path)
     root = (tmp_path / "out").resolve()
-    for path in (
-        p.state_path,
-        p.dataset_path,
-        p.run_path("R1"),
-        p.manifest_path("R1"),
-        p.invalid_path("R1"),
-        p.job_dir,
-        p.lock_path,
-    ):
+    for path in (p.state_path, p.dataset_path, p.run_path("R1"), p.manifest_path("R1"), p.invalid_path("R1"),
+                 p.job_dir, p.lock_path):
         assert path.resolve().is_relative_to(root), path
     assert p.run_path("R1") == tmp_path / "out" / "wilson" / "runs" / "R1.jsonl"
     assert p.invalid_path("R1").name == "R1.invalid.jsonl"
@@ -111,14 +104,8 @@ def test_job_keys_follow_spider_arguments_and_mode():
 
 def test_content_hash_ignores_where_and_when_a_record_was_seen():
     base = record(1)
-    moved = record(
-        1,
-        position=7,
-        page=3,
-        crawled_at="2030-01-01T00:00:00Z",
-        listing_url="https://mirror.example/search?page=3",
-        url="https://mirror.example/document/doc-1",
-    )
+    moved = record(1, position=7, page=3, crawled_at="2030-01-01T00:00:00Z",
+                   listing_url="https://mirror.example/search?page=3", url="https://mirror.example/document/doc-1")
     assert content_hash(base) == content_hash(moved)
     assert content_hash(base) != content_hash(record(1, title="Another title"))
 
@@ -136,9 +123,7 @@ def test_state_store_keeps_first_seen_and_exports_by_id(tmp_path, state_backend)
     lines = read_jsonl(tmp_path / "dataset.jsonl")
     assert [r["id"] for r in lines] == ["wilson:doc-1", "wilson:doc-2", "wilson:doc-3"]
     assert (lines[0]["title"], lines[0]["first_seen"], lines[0]["last_seen"]) == (
-        "New",
-        "2025-01-01T00:00:00Z",
-        "2025-02-01T00:00:00Z",
+        "New", "2025-01-01T00:00:00Z", "2025-02-01T00:00:00Z"
     )
     assert list(tmp_path.glob(".*.part")) == []
     assert len(store) == 3

@@ -38,15 +38,8 @@ def test_first_run_writes_run_file_manifest_state_and_dataset(replay_site, tmp_p
     assert [e for r in records for e in record_errors(r)] == []
     assert {r["schema_version"] for r in records} == {SCHEMA_VERSION}
     assert manifest["counts"] == {
-        "pages": 3,
-        "failed_pages": 0,
-        "records": 21,
-        "new": 21,
-        "changed": 0,
-        "unchanged": 0,
-        "invalid": 0,
-        "duplicates": 0,
-        "unresolved_names": manifest["counts"]["unresolved_names"],
+        "pages": 3, "failed_pages": 0, "records": 21, "new": 21, "changed": 0, "unchanged": 0, "invalid": 0,
+        "duplicates": 0, "unresolved_names": manifest["counts"]["unresolved_names"],
     }
     assert manifest["output"]["sha256"] == hashlib.sha256(run_path.read_bytes()).hexdigest()
     assert (manifest["exit_code"], manifest["finish_reason"], manifest["mode"]) == (0, "finished", "incremental")
@@ -151,12 +144,9 @@ def test_a_search_sorted_by_document_date_is_paged_to_the_end(tmp_path):
 
 def test_invalid_records_are_quarantined_beside_the_run_file(tmp_path):
     link = '<a href="/document/cable-anastas-mikoyan-joseph-stalin-0">'
-    broken = site_copy(
-        tmp_path / "site",
-        edits={
-            "search-mao-zedong-page-2.html": (link, '<a href="ftp://files.example/document/x">'),
-        },
-    )
+    broken = site_copy(tmp_path / "site", edits={
+        "search-mao-zedong-page-2.html": (link, '<a href="ftp://files.example/document/x">'),
+    })
     site = SwitchableSite(broken)
     out = tmp_path / "out"
     try:

@@ -33,19 +33,15 @@ def test_scrapyd_schedules_a_wilson_job_that_writes_the_dataset(scrapyd, replay_
     deadline = time.monotonic() + 50
     assert "harvester" in call(base, "listprojects.json")["projects"]
     assert "wilson" in call(base, "listspiders.json?project=harvester")["spiders"]
-    answer = call(
-        base,
-        "schedule.json",
-        [
-            ("project", "harvester"),
-            ("spider", "wilson"),
-            ("query", "mao zedong"),
-            ("setting", f"HARVESTER_OUTPUT_DIR={out}"),
-            ("setting", f"WILSON_BASE_URL={replay_site.base_url}"),
-            ("setting", "DOWNLOAD_DELAY=0"),
-            ("setting", "AUTOTHROTTLE_ENABLED=False"),
-        ],
-    )
+    answer = call(base, "schedule.json", [
+        ("project", "harvester"),
+        ("spider", "wilson"),
+        ("query", "mao zedong"),
+        ("setting", f"HARVESTER_OUTPUT_DIR={out}"),
+        ("setting", f"WILSON_BASE_URL={replay_site.base_url}"),
+        ("setting", "DOWNLOAD_DELAY=0"),
+        ("setting", "AUTOTHROTTLE_ENABLED=False"),
+    ])
     assert answer["status"] == "ok", answer
     job = answer["jobid"]
 

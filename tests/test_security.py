@@ -23,21 +23,9 @@ HARVESTER = REPO / "harvester"
 # --- safe parsers, nothing evaluated ------------------------------------------------------------------------
 
 UNSAFE_CALLS = {
-    "eval",
-    "exec",
-    "compile",
-    "__import__",  # builtins
-    "pickle.load",
-    "pickle.loads",
-    "marshal.load",
-    "marshal.loads",
-    "shelve.open",
-    "yaml.load",
-    "yaml.unsafe_load",
-    "os.system",
-    "os.popen",
-    "jsonpickle.decode",
-    "dill.loads",
+    "eval", "exec", "compile", "__import__",  # builtins
+    "pickle.load", "pickle.loads", "marshal.load", "marshal.loads", "shelve.open", "yaml.load", "yaml.unsafe_load",
+    "os.system", "os.popen", "jsonpickle.decode", "dill.loads",
 }
 UNSAFE_MODULES = {"pickle", "marshal", "shelve", "yaml", "dill", "jsonpickle"}
 
@@ -88,16 +76,10 @@ PAYLOADS = [
 @pytest.mark.parametrize("payload", PAYLOADS)
 def test_page_text_is_data_never_code(payload):
     html = listing_html([row_html("1", "doc", "1950", f"Letter {payload}", payload)], "1 - 1 of 1")
-    html = html.replace("</body>", f'<script>{payload}</script><img src=x onerror="{payload}"></body>')
+    html = html.replace("</body>", f"<script>{payload}</script><img src=x onerror=\"{payload}\"></body>")
     block = parse_listing(html, "http://127.0.0.1/search").blocks[0]
-    record = build_record(
-        {
-            "source": "wilson",
-            **{k: getattr(block, k) for k in ("url", "title", "summary")},
-            "date_raw": block.date_text,
-        },
-        crawled_at=None,
-    )
+    record = build_record({"source": "wilson", **{k: getattr(block, k) for k in ("url", "title", "summary")},
+                           "date_raw": block.date_text}, crawled_at=None)
     assert record["title"] == f"Letter {payload}"
     assert record["summary"] == payload
     assert not Path("/tmp/harvester-pwned").exists()
@@ -124,31 +106,14 @@ TOKEN = "Bearer t0ken-9b1c7d3e"  # noqa: S105 (a fake token the test looks for)
 def test_cookies_and_authorization_never_reach_logs_or_output(tmp_path):
     cookie = Fault("serve", path="*", headers={"Set-Cookie": f"{COOKIE}; Path=/; HttpOnly"})
     with fault_site(cookie) as server:
-        run = crawl(
-            server,
-            tmp_path,
-            query="mao zedong",
-            settings={"LOG_LEVEL": "DEBUG", "DEFAULT_REQUEST_HEADERS": json.dumps({"Authorization": TOKEN})},
-        )
+        run = crawl(server, tmp_path, query="mao zedong",
+                    settings={"LOG_LEVEL": "DEBUG",
+                              "DEFAULT_REQUEST_HEADERS": json.dumps({"Authorization": TOKEN})})
         # the crawl helper adds --out; run again tracked (state store, manifest, dataset) to check those too
-        tracked = harvester(
-            "crawl",
-            "wilson",
-            "--query",
-            "mao zedong",
-            "--output-dir",
-            str(tmp_path / "tracked"),
-            "-s",
-            f"WILSON_BASE_URL={server.base_url}",
-            "-s",
-            "DOWNLOAD_DELAY=0",
-            "-s",
-            "AUTOTHROTTLE_ENABLED=False",
-            "-s",
-            "LOG_LEVEL=DEBUG",
-            "-s",
-            f"DEFAULT_REQUEST_HEADERS={json.dumps({'Authorization': TOKEN})}",
-        )
+        tracked = harvester("crawl", "wilson", "--query", "mao zedong", "--output-dir", str(tmp_path / "tracked"),
+                            "-s", f"WILSON_BASE_URL={server.base_url}", "-s", "DOWNLOAD_DELAY=0",
+                            "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "LOG_LEVEL=DEBUG",
+                            "-s", f"DEFAULT_REQUEST_HEADERS={json.dumps({'Authorization': TOKEN})}")
     assert run.code == 0, run.log
     assert tracked.code == 0, tracked.stderr[-3000:]
     secrets = ("c00kie-4f8e2a91", "t0ken-9b1c7d3e")

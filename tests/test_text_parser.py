@@ -62,6 +62,7 @@ def test_seed_without_header_lines_parses_the_same():
     assert [b.title for b in parse_text_listing(stripped).blocks] == [t for _, t in SEED_EXPECTED]
 
 
+
 def test_seed_with_the_count_on_the_results_line_parses_the_same():
     text = shared_file("seed", "wilson-results-page.txt").read_text(encoding="utf-8")
     joined = text.replace("Results:\n\n1 - 10 of 21", "Results: 1 - 10 of 21")
@@ -99,7 +100,6 @@ def test_single_spaced_result_without_summary_and_with_two_summary_lines():
         ("August 1949", "Telegram, Shtykov to Vyshinsky", None),
         ("March 5, 1953", "Cable from Zhou Enlai to Molotov", "First paragraph. Second paragraph."),
     ]
-
 
 # Real renderings: (file, layout, counts, complete blocks per the README, first date, first title start)
 TEXT_PAGES = [
@@ -164,7 +164,8 @@ def test_url_line_is_split_off():
 
 def test_challenge_text_raises():
     text = (
-        "Just a moment...\n\nChecking if the site connection is secure\n\nEnable JavaScript and cookies to continue\n"
+        "Just a moment...\n\nChecking if the site connection is secure\n\n"
+        "Enable JavaScript and cookies to continue\n"
     )
     with pytest.raises(ChallengePageError, match="challenge"):
         parse_text_listing(text)

@@ -17,6 +17,7 @@ from w3lib.encoding import html_body_declared_encoding, http_content_type_encodi
 logger = logging.getLogger(__name__)
 
 
+
 _SINGLE_BYTE = frozenset(("cp1252", "windows1252", "latin1", "iso88591", "l1", "ascii", "usascii"))
 
 
@@ -54,11 +55,8 @@ class CharsetMiddleware:
                 try:
                     _as_cp1252(body)
                 except UnicodeDecodeError:
-                    logger.warning(
-                        "%s: no charset declared, not UTF-8 nor cp1252: decoded as %s (a guess)",
-                        response.url,
-                        response.encoding,
-                    )
+                    logger.warning("%s: no charset declared, not UTF-8 nor cp1252: decoded as %s (a guess)",
+                                   response.url, response.encoding)
                     self.crawler.stats.inc_value("harvester/text/charset_guessed")
                     return response
                 return self._repaired(response, "cp1252", "no charset declared and not UTF-8")
@@ -71,18 +69,11 @@ class CharsetMiddleware:
                     _as_cp1252(body)
                 except UnicodeDecodeError:
                     self.crawler.stats.inc_value("harvester/text/undecodable_pages")
-                    logger.warning(
-                        "%s: labelled UTF-8 but is not (%s), nor provably cp1252: unreadable characters are "
-                        "kept as U+FFFD and flagged",
-                        response.url,
-                        error.reason,
-                    )
+                    logger.warning("%s: labelled UTF-8 but is not (%s), nor provably cp1252: unreadable characters are "
+                                   "kept as U+FFFD and flagged", response.url, error.reason)
                     return response
-                return self._repaired(
-                    response,
-                    "cp1252",
-                    f"labelled UTF-8 but its bytes are cp1252 (byte 0x{body[error.start]:02x} at {error.start})",
-                )
+                return self._repaired(response, "cp1252", f"labelled UTF-8 but its bytes are cp1252 (byte "
+                                      f"0x{body[error.start]:02x} at {error.start})")
         elif label in _SINGLE_BYTE and not body.isascii():
             try:
                 body.decode("utf-8")

@@ -14,6 +14,7 @@ from harvester.crawl.logs import skip_unshown_debug
 logger = logging.getLogger(__name__)
 
 
+
 _LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 

@@ -82,3 +82,4 @@ def _level(value: Any) -> int:
         return value
     level = logging.getLevelName(str(value).upper())
     return level if isinstance(level, int) else logging.INFO
+

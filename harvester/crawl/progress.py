@@ -140,9 +140,7 @@ class Progress:
         # Log lines go through rich's console, which prints them above the live display.
         for handler in logging.root.handlers:
             if isinstance(handler, logging.StreamHandler) and getattr(handler, "stream", None) in (
-                sys.stderr,
-                sys.__stderr__,
-                self.stream,
+                sys.stderr, sys.__stderr__, self.stream
             ):
                 self._swapped.append((handler, handler.setStream(_ConsoleStream(console))))
         self._bar.start()

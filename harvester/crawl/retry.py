@@ -112,10 +112,8 @@ class RetryAfterMiddleware(RetryMiddleware):
     def _response_downloaded(self, response: Response, request: Request, spider: Any = None) -> None:
         # Sent before the downloader frees the response's slot: holding the host here means no other queued
         # request slips out before Retry-After has passed.
-        if (
-            response.status in self.retry_http_codes
-            and self._will_retry(request)
-            and not looks_like_challenge(response)
+        if response.status in self.retry_http_codes and self._will_retry(request) and not looks_like_challenge(
+            response
         ):
             seconds, _ = self._wait(request, response)
             if seconds:

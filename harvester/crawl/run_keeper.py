@@ -146,9 +146,8 @@ class RunKeeper:
             run = self._run
             target = str(run.run_path)
             try:
-                finish = run.finish(
-                    reason=reason, exit_code=code, problems=problems, facts=facts, failed_pages=self.failed_pages
-                )
+                finish = run.finish(reason=reason, exit_code=code, problems=problems, facts=facts,
+                                    failed_pages=self.failed_pages)
                 if reason == INTERRUPTED:
                     target = "interrupted, nothing written yet: continue with --resume"
                 elif reason == HOST_BUSY:

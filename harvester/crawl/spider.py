@@ -67,7 +67,6 @@ logger = logging.getLogger(__name__)
 
 CHALLENGE_REASON = "challenge_page"
 
-
 def positive_int(value: Any, name: str) -> int | None:
     if value is None or value == "":
         return None
@@ -277,11 +276,8 @@ class ListingSpider(scrapy.Spider):
         ctype = response.headers.get(b"Content-Type", b"").decode("latin-1").strip()
         if not isinstance(response, HtmlResponse | XmlResponse) and not ctype.lower().startswith("text/"):
             # JSON, a PDF, an image: not a listing (and not text a listing parser can read)
-            self._fail(
-                response.url,
-                f"HTTP {response.status}: not a listing page but a "
-                f"{ctype or 'untyped'} response{_attempts_note(response.request)}",
-            )
+            self._fail(response.url, f"HTTP {response.status}: not a listing page but a "
+                       f"{ctype or 'untyped'} response{_attempts_note(response.request)}")
             return
         try:
             if listing is None:
@@ -295,26 +291,17 @@ class ListingSpider(scrapy.Spider):
             return
         except Exception as error:
             logger.debug("the parser failed on %s", response.url, exc_info=True)
-            self._fail(
-                response.url,
-                f"HTTP {response.status}: the page could not be parsed as a listing ({type(error).__name__}: {error})",
-            )
+            self._fail(response.url, f"HTTP {response.status}: the page could not be parsed as a listing "
+                       f"({type(error).__name__}: {error})")
             return
         if response.status >= 400:
             self._fail(response.url, f"HTTP {response.status} with a listing body; its rows were kept")
-        if (
-            not listing.blocks
-            and self._expected_last is None
-            and listing.counts is not None
-            and listing.counts.total > 0
-        ):
+        if not listing.blocks and self._expected_last is None and listing.counts is not None \
+                and listing.counts.total > 0:
             # "1 - 10 of 30" but no block: the page has results the parser (a profile's blocks) does not find.
             counts = listing.counts
-            self._fail(
-                response.url,
-                f"the page shows {counts.first} - {counts.last} of {counts.total} but no result "
-                "block was found: the blocks selector matches nothing on this page",
-            )
+            self._fail(response.url, f"the page shows {counts.first} - {counts.last} of {counts.total} but no result "
+                       "block was found: the blocks selector matches nothing on this page")
             return
         if not listing.blocks and self._expected_last is not None and page <= self._expected_last:
             # The count header promised this page. Briefly empty (a search index being rebuilt): ask again; still
@@ -323,12 +310,8 @@ class ListingSpider(scrapy.Spider):
             if self._count_lied:
                 stats.inc_value("harvester/pages_after_lying_count")
                 return
-            retry = get_retry_request(
-                response.request,
-                spider=self,
-                reason="no rows on a page the count promised",
-                give_up_log_level=logging.WARNING,
-            )
+            retry = get_retry_request(response.request, spider=self, reason="no rows on a page the count promised",
+                                      give_up_log_level=logging.WARNING)
             if retry is not None:
                 self._in_flight += 1
                 yield retry
@@ -336,50 +319,31 @@ class ListingSpider(scrapy.Spider):
             self._count_lied = response.url
             self._window = None
             stats.inc_value("harvester/count_lied")
-            self._fail(
-                response.url,
-                f"no rows although the count header promised pages up to {self._expected_last}: "
-                f"the count header lied or the results shrank; the remaining pages were not fetched"
-                f"{_attempts_note(response.request)}",
-            )
+            self._fail(response.url, f"no rows although the count header promised pages up to {self._expected_last}: "
+                       f"the count header lied or the results shrank; the remaining pages were not fetched"
+                       f"{_attempts_note(response.request)}")
             return
         counts = listing.counts
-        if (
-            counts is not None
-            and counts.total > 0
-            and self._total is not None
-            and counts.total != self._total
-            and not self._count_mismatches
-            and counts.per_page == len(listing.blocks)
-        ):
+        if (counts is not None and counts.total > 0 and self._total is not None and counts.total != self._total
+                and not self._count_mismatches and counts.per_page == len(listing.blocks)):
             # (a header that disagrees with its own rows is not trusted at all: see _next_pages)
             # Results moved while crawling (a document added or deleted between two pages): rows have shifted
             # across a page boundary, so one may be missing. The rows of this page are kept; the run fails so that
             # the state store does not take the gap for the truth, and the next run reads the search afresh.
             stats.inc_value("harvester/count_changed")
-            self._fail(
-                response.url,
-                f"the count header changed from {self._total} to {counts.total} during the "
-                "crawl: results shifted between pages, records may be missing; its rows were kept, run again",
-            )
+            self._fail(response.url, f"the count header changed from {self._total} to {counts.total} during the "
+                       "crawl: results shifted between pages, records may be missing; its rows were kept, run again")
             self._total = counts.total
         if listing.blocks:
             signature = _digest(tuple(block.url or block.title for block in listing.blocks))
             first_seen = self._row_signatures.setdefault(signature, page)
-            if (
-                first_seen != page
-                and self._expected_last is not None
-                and page > self._expected_last
-                and first_seen == page - 1
-            ):
+            if (first_seen != page and self._expected_last is not None and page > self._expected_last
+                    and first_seen == page - 1):
                 # Past the count, the site answers with its last page again: that is the end, not a loop.
                 stats.inc_value("harvester/pages_parsed")
                 stats.inc_value("harvester/last_page_repeated")
-                logger.info(
-                    "%s repeats page %d: the site answers pages past the end with its last page",
-                    response.url,
-                    first_seen,
-                )
+                logger.info("%s repeats page %d: the site answers pages past the end with its last page",
+                            response.url, first_seen)
                 self.keeper.page_parsed(PageSummary(page, response.url, 0, True, listing.counts))
                 return
             if first_seen != page:
@@ -421,7 +385,9 @@ class ListingSpider(scrapy.Spider):
             return listing.counts.first - 1
         return (page - self.first_page()) * self.page_size
 
-    def _next_pages(self, url: str, page: int, listing: ListingPage, *, fresh: bool = True) -> Iterator[scrapy.Request]:
+    def _next_pages(
+        self, url: str, page: int, listing: ListingPage, *, fresh: bool = True
+    ) -> Iterator[scrapy.Request]:
         """The pages to fetch after this one. Sequential (incremental) runs: only page + 1, and only after a
         page that showed something new (``fresh``)."""
         counts = listing.counts
@@ -430,11 +396,7 @@ class ListingSpider(scrapy.Spider):
             self.crawler.stats.inc_value("harvester/count_mismatch")
             logger.warning(
                 "%s: the count header says %d - %d of %d but the page has %d rows: the total is not trusted, "
-                "pages past it are fetched until one is empty",
-                url,
-                counts.first,
-                counts.last,
-                counts.total,
+                "pages past it are fetched until one is empty", url, counts.first, counts.last, counts.total,
                 len(listing.blocks),
             )
         if counts is not None and counts.total > 0 and self._expected_last is None and listing.blocks:
@@ -506,7 +468,6 @@ class ListingSpider(scrapy.Spider):
 
 def _same_site(url: str, start_url: str) -> bool:
     """Whether ``url`` is on the start URL's host (``www.`` or not)."""
-
     def host(u: str) -> str:
         name = (urlsplit(u).hostname or "").lower()
         return name.removeprefix("www.")
@@ -527,7 +488,7 @@ def _digest(signature: tuple[str | None, ...]) -> bytes:
 
 
 def _attempts_note(request: scrapy.Request | None) -> str:
-    """ "; <why retries stopped>" for a page that was retried (or not retried on purpose), else ""."""
+    """"; <why retries stopped>" for a page that was retried (or not retried on purpose), else ""."""
     if request is None:
         return ""
     note = request.meta.get(RETRY_NOTE)

@@ -64,20 +64,8 @@ from harvester.devtools import packaged
 from harvester.errors import FaultPlanError
 
 KINDS = frozenset(
-    (
-        "status",
-        "hang",
-        "reset",
-        "truncate",
-        "challenge",
-        "charset",
-        "count",
-        "loop",
-        "malformed",
-        "listing",
-        "body",
-        "serve",
-    )
+    ("status", "hang", "reset", "truncate", "challenge", "charset", "count", "loop", "malformed", "listing",
+     "body", "serve")
 )
 CHARSET_MODES = frozenset(("cp1252-as-utf8", "utf8-as-cp1252", "missing", "double-encoded"))
 CHALLENGE_PAGE = "challenge-cloudflare.html"  # in the packaged demo site (harvester/data/demo/wilson)
@@ -435,5 +423,6 @@ def _recode(body: bytes, mode: str) -> tuple[bytes, str]:
 
 def _malform(body: bytes) -> bytes:
     body = re.sub(rb"</(td|tr|p)>", b"", body)
-    body = body.replace(b"<table", b'<p class="results"><table', 1)
+    body = body.replace(b"<table", b"<p class=\"results\"><table", 1)
     return body.replace(b"</tbody>", b"", 1)
+

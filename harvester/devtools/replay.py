@@ -136,7 +136,8 @@ class Site:
 
 
 NOT_FOUND_PAGE = (
-    b"<!DOCTYPE html><html><head><title>Page not found</title></head><body><h1>Page not found</h1></body></html>"
+    b"<!DOCTYPE html><html><head><title>Page not found</title></head>"
+    b"<body><h1>Page not found</h1></body></html>"
 )
 
 

@@ -202,29 +202,8 @@ _MENTION_CONV = re.compile(
 #: after one of these is an adjective.
 _COUNT_WORDS = frozenset(
     {
-        "two",
-        "three",
-        "four",
-        "five",
-        "six",
-        "seven",
-        "eight",
-        "nine",
-        "ten",
-        "eleven",
-        "twelve",
-        "several",
-        "many",
-        "some",
-        "all",
-        "both",
-        "these",
-        "those",
-        "first",
-        "second",
-        "third",
-        "fourth",
-        "fifth",
+        "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "several",
+        "many", "some", "all", "both", "these", "those", "first", "second", "third", "fourth", "fifth",
     }
 )
 _MENTION_CDE = re.compile(r"(?<![\w'\-])(?:Cdes?\.|Comrades?)\s+")

@@ -30,7 +30,9 @@ def looks_like_html(text: str) -> bool:
     return bool(_HTML_START.match(text[:4096]))
 
 
-def parse_listing(text: str, base_url: str | None = None, profiles: tuple[str, ...] = DEFAULT_PROFILES) -> ListingPage:
+def parse_listing(
+    text: str, base_url: str | None = None, profiles: tuple[str, ...] = DEFAULT_PROFILES
+) -> ListingPage:
     """Parse one listing page given as text (HTML markup or a text rendering)."""
     if not looks_like_html(text):
         return parse_text_listing(text, base_url)

@@ -66,7 +66,8 @@ class NormalizePipeline:
         built = await worker.build(item, crawled_at) if worker is not None and worker.usable else None
         tally = self.tally
         if built is None:  # no worker (yet, or any more), or it could not build this one: here, as always
-            record = build_record(repair_text(item, tally, self._warned), crawled_at=crawled_at, registry=self.registry)
+            record = build_record(repair_text(item, tally, self._warned), crawled_at=crawled_at,
+                                  registry=self.registry)
             if worker is not None:
                 worker.count()
         else:
@@ -158,9 +159,5 @@ def report_repairs(
         stats.inc_value("harvester/text/unreadable")
         if ("unreadable", where) not in warned:
             warned.add(("unreadable", where))
-            logger.warning(
-                "%s: unreadable characters (U+FFFD) kept (first: %s of %s)",
-                where,
-                ", ".join(unreadable),
-                item.get("url"),
-            )
+            logger.warning("%s: unreadable characters (U+FFFD) kept (first: %s of %s)", where,
+                           ", ".join(unreadable), item.get("url"))

@@ -98,13 +98,8 @@ def arrow_schema(*, seen: bool) -> Any:
         elif column == "extra":
             kind = pa.map_(pa.string(), pa.string())
         elif column == "links":
-            kind = pa.list_(
-                pa.field(
-                    "item",
-                    pa.struct([pa.field("url", pa.string(), nullable=False), pa.field("label", pa.string())]),
-                    nullable=False,
-                )
-            )
+            kind = pa.list_(pa.field("item", pa.struct([pa.field("url", pa.string(), nullable=False),
+                                                       pa.field("label", pa.string())]), nullable=False))
         else:
             kind = pa.string()
         note = _DATE_NOTE if column in ("date", "date_end") else None

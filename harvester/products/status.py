@@ -55,7 +55,9 @@ def describe_job(arguments: dict[str, Any]) -> str:
     return ", ".join(f"{k}={v}" for k, v in sorted(named.items())) or "(no arguments)"
 
 
-def job_statuses(manifests: list[dict[str, Any]], now: datetime, max_age_hours: float | None = None) -> list[JobStatus]:
+def job_statuses(
+    manifests: list[dict[str, Any]], now: datetime, max_age_hours: float | None = None
+) -> list[JobStatus]:
     """One status a job, from its latest run; jobs in source, then job order."""
     by_job: dict[str, list[dict[str, Any]]] = {}
     for manifest in manifests:
@@ -72,19 +74,10 @@ def job_statuses(manifests: list[dict[str, Any]], now: datetime, max_age_hours: 
             outcome = "retry later: " + (last["problems"][0] if last["problems"] else "host busy")
         out.append(
             JobStatus(
-                job_key=key,
-                source=last["source"],
-                job=describe_job(last["arguments"]),
-                mode=last["mode"],
-                runs=len(runs),
-                run_id=last["run_id"],
-                started_at=last["started_at"],
-                ended_at=last["ended_at"],
-                age_hours=round(age, 2),
-                exit_code=last["exit_code"],
-                outcome=outcome,
-                records=last["counts"]["records"],
-                failed=failed,
+                job_key=key, source=last["source"], job=describe_job(last["arguments"]), mode=last["mode"],
+                runs=len(runs), run_id=last["run_id"], started_at=last["started_at"], ended_at=last["ended_at"],
+                age_hours=round(age, 2), exit_code=last["exit_code"], outcome=outcome,
+                records=last["counts"]["records"], failed=failed,
                 stale=max_age_hours is not None and age > max_age_hours,
             )
         )

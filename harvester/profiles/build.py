@@ -95,11 +95,8 @@ class ProfileBuilder:
             return None
         unbounded = catastrophic(pattern, flags)
         if unbounded:
-            self.problem(
-                key,
-                f"the regex can take exponential time on a hostile page ({unbounded}); rewrite it "
-                "so that no repeated part can match the same text in two ways, e.g. (a+)+ as a+",
-            )
+            self.problem(key, f"the regex can take exponential time on a hostile page ({unbounded}); rewrite it "
+                              "so that no repeated part can match the same text in two ways, e.g. (a+)+ as a+")
             return None
         missing = [g for g in groups if g not in compiled.groupindex]
         if missing:

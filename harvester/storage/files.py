@@ -62,7 +62,6 @@ def _write_atomically(path: Path, items: Iterable[Any], encode: Any) -> int:
         raise
     return count
 
-
 def write_json_atomically(path: Path, data: dict[str, Any]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.part")

@@ -369,7 +369,8 @@ class Run:
             logger.info("dataset: %d records in %s", total, plan.dataset_path)
         else:
             if self.state is not None:
-                logger.warning("the run failed: the state store and %s were left as they were", plan.dataset_path.name)
+                logger.warning("the run failed: the state store and %s were left as they were",
+                               plan.dataset_path.name)
             write_json_atomically(manifest_path, manifest)
         self._remove_job()
         return Finish(exit_code, problems, run_path, manifest_path, written)
@@ -507,3 +508,4 @@ def sha256_of(path: Path) -> str:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
+

@@ -74,15 +74,7 @@ def crawl(
     opts = [x for name, value in merged.items() for x in ("-s", f"{name}={value}")]
     what = ["--start-url", server.base_url + start] if start else ["--query", query] if query is not None else []
     result = harvester(
-        "crawl",
-        "wilson",
-        *what,
-        *args,
-        "--out",
-        str(out),
-        "-s",
-        f"WILSON_BASE_URL={server.base_url}",
-        *opts,
+        "crawl", "wilson", *what, *args, "--out", str(out), "-s", f"WILSON_BASE_URL={server.base_url}", *opts,
         timeout=timeout,
     )
     return Crawl(result, read_jsonl(out) if out.exists() else None, out)
@@ -108,14 +100,8 @@ def expected_mao() -> list[dict]:
         page = json.loads((WILSON_SITE / "expected" / f"{stem}.json").read_text(encoding="utf-8"))
         first = page["counts"]["first"]
         out += [
-            {
-                "url": b["url"],
-                "position": first + b["position"] - 1,
-                "node_id": b["node_id"],
-                "date_raw": b["date_text"],
-                "title": b["title"],
-                "summary": b["summary"],
-            }
+            {"url": b["url"], "position": first + b["position"] - 1, "node_id": b["node_id"],
+             "date_raw": b["date_text"], "title": b["title"], "summary": b["summary"]}
             for b in page["blocks"]
         ]
     return sorted(out, key=lambda r: r["position"])

@@ -17,15 +17,8 @@ VOLATILE = ("crawled_at",)
 
 def crawl(base_url: str, output_dir: Path, *args: str, settings: tuple[str, ...] = ()) -> Result:
     return harvester(
-        "crawl",
-        "wilson",
-        *args,
-        "--output-dir",
-        str(output_dir),
-        "-s",
-        f"WILSON_BASE_URL={base_url}",
-        *LOCAL,
-        *settings,
+        "crawl", "wilson", *args, "--output-dir", str(output_dir), "-s", f"WILSON_BASE_URL={base_url}",
+        *LOCAL, *settings,
     )
 
 

@@ -58,9 +58,8 @@ def start_scrapyd(home: Path, *, env: Mapping[str, str], project_cfg: str | None
     if project_cfg is not None:
         (home / "scrapy.cfg").write_text(project_cfg, encoding="utf-8")
     log = (home / "scrapyd.log").open("w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "scrapyd"], cwd=home, env=dict(env), stdout=log, stderr=subprocess.STDOUT
-    )
+    proc = subprocess.Popen([sys.executable, "-m", "scrapyd"], cwd=home, env=dict(env), stdout=log,
+                            stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
 
     def ready() -> bool:

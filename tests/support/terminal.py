@@ -31,11 +31,9 @@ def on_terminal(*args: str, timeout: float = 90, width: int = 160) -> Screen:
     socket = f"harvester-test-{uuid.uuid4().hex[:8]}"
     tmux = ["tmux", "-L", socket, "-f", os.devnull]
     done = Path(f"/tmp/{socket}.rc")
-    command = (
-        f"cd {shlex.quote(str(REPO))} && {shlex.quote(sys.executable)} -m harvester.cli "
-        + " ".join(shlex.quote(a) for a in args)
-        + f"; echo $? > {done}"
-    )
+    command = f"cd {shlex.quote(str(REPO))} && {shlex.quote(sys.executable)} -m harvester.cli " + " ".join(
+        shlex.quote(a) for a in args
+    ) + f"; echo $? > {done}"
     subprocess.run([*tmux, "new-session", "-d", "-x", str(width), "-y", "40", "sh", "-c", command + "; sleep 600"],
                    check=True, env={**os.environ, "TERM": "xterm-256color"})  # fmt: skip
     snapshots = []
