@@ -86,5 +86,7 @@ class Interrupts:
         if running and not self._stopping:
             self._stopping = True
             deferred_from_coro(crawler.stop_async())
-        elif not running and crawler.crawling:  # still starting (opening the spider): ask again in a moment
+        elif not running and not self._stopping:
+            # Not running yet (the crawl is being started or is opening the spider) or not any more (finishing):
+            # ask again in a moment. One that never runs again never acts: a finished run keeps its exit code.
             self._reactor.callLater(STARTING_POLL, self._act)
