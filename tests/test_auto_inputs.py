@@ -6,7 +6,7 @@ import pytest
 
 from harvester.devtools.replay import ReplayServer
 from tests.support.cli import LOCAL, harvester, read_jsonl
-from tests.support.paths import WILSON_SITE
+from tests.support.paths import DOCUMENT_PAGES, WILSON_SITE
 from tests.test_auto_dates import DEVSET, records
 
 
@@ -18,7 +18,7 @@ def test_a_json_document_saved_as_html_is_a_clear_refusal():
     assert "not a listing: a JSON document" in result.stderr
 
 
-@pytest.mark.parametrize("page", sorted(p.name for p in WILSON_SITE.glob("document-*.html")))
+@pytest.mark.parametrize("page", DOCUMENT_PAGES)
 def test_a_wilson_document_page_is_refused_as_the_profile_parsers_refuse_it(page):
     result = harvester("parse", "--auto", str(WILSON_SITE / page))
     assert result.code == 2, result.stdout

@@ -83,7 +83,7 @@ def test_what_the_readme_says_of_the_real_pages():
 
 
 def test_replica_document_page_reads_like_its_real_main():
-    page = (REPLICA / "document-cable-anastas-mikoyan-joseph-stalin.html").read_text(encoding="utf-8")
+    page = (REPLICA / "documents" / "cable-anastas-mikoyan-joseph-stalin.html").read_text(encoding="utf-8")
     got = dataclasses.asdict(parse_document_page(page, f"{SITE}/document/cable-anastas-mikoyan-joseph-stalin", rules()))
     assert json.loads(json.dumps(got)) == json.loads(
         (GOLDEN / "cable-anastas-mikoyan-joseph-stalin.json").read_text(encoding="utf-8")

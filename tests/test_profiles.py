@@ -28,7 +28,7 @@ from harvester.profiles import (
     profile_from_data,
 )
 from harvester.records import build_record, raw_item
-from tests.support.paths import FIXTURES, REALWORLD, WILSON_SITE, shared_file
+from tests.support.paths import DOCUMENT_PAGES, FIXTURES, REALWORLD, WILSON_SITE, shared_file
 
 BASE = "https://digitalarchive.wilsoncenter.org/search"
 WILSON_SEARCH = f"{BASE}?search_api_fulltext="
@@ -132,7 +132,7 @@ def test_challenge_page_raises():
             parse_with_profile(Selector(text=html), profile, BASE)
 
 
-@pytest.mark.parametrize("name", sorted(p.name for p in WILSON_SITE.glob("document-*.html")))
+@pytest.mark.parametrize("name", DOCUMENT_PAGES)
 def test_document_page_is_not_a_listing(name):
     html = (WILSON_SITE / name).read_text(encoding="utf-8")
     with pytest.raises(NotAListingError, match="this is a document page"):

@@ -12,7 +12,7 @@ from harvester.parsing import ChallengePageError, Counts, NotAListingError
 from harvester.parsing.files import decode, parse_listing, parse_listing_file
 from harvester.parsing.profile import parse_with_profile
 from harvester.profiles import load_profile
-from tests.support.paths import WILSON_SITE
+from tests.support.paths import DOCUMENT_PAGES, WILSON_SITE
 
 BASE = "https://digitalarchive.wilsoncenter.org/search"
 EXPECTED = sorted((WILSON_SITE / "expected").glob("*.json"))
@@ -81,7 +81,7 @@ def test_cloudflare_challenge_raises():
         parse_with_profile(Selector(text=html), load_profile("wilson"), BASE)
 
 
-@pytest.mark.parametrize("name", sorted(p.name for p in WILSON_SITE.glob("document-*.html")))
+@pytest.mark.parametrize("name", DOCUMENT_PAGES)
 def test_document_page_is_not_a_listing(name):
     with pytest.raises(NotAListingError, match="document page"):
         parse_listing((WILSON_SITE / name).read_text(encoding="utf-8"), BASE)

@@ -15,6 +15,7 @@ Bodies are stored as the crawl read them: after Scrapy's decompression (``Conten
 from __future__ import annotations
 
 import json
+from http import HTTPStatus
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from io import BytesIO
@@ -107,8 +108,6 @@ class CaptureWriter:
 
 
 def _reason(status: int) -> str:
-    from http import HTTPStatus
-
     try:
         return HTTPStatus(status).phrase
     except ValueError:
@@ -135,7 +134,10 @@ def read_exchanges(path: Path, warn: Callable[[str], None] | None = None) -> Ite
     order: list[str] = []
     count = 0
 
+    cut = []
+
     def truncated() -> None:
+        cut.append(True)
         if warn is not None:
             warn(f"{path} is cut off after {count} responses (a crawl killed while writing?): those were read")
 
@@ -148,7 +150,7 @@ def read_exchanges(path: Path, warn: Callable[[str], None] | None = None) -> Ite
         while order and (order[0] not in pending or pending[order[0]].context):
             # an exchange is complete once its metadata has been read (written last)
             yield pending.pop(order.pop(0))
-    if order and warn is not None:
+    if order and warn is not None and not cut:
         # the metadata record is written last: a response without one was cut off (its body may be too)
         warn(f"{path} is cut off after {count - len(order)} complete responses (a crawl killed while writing?): "
              "those were read")
