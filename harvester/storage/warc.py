@@ -15,9 +15,9 @@ Bodies are stored as the crawl read them: after Scrapy's decompression (``Conten
 from __future__ import annotations
 
 import json
-from http import HTTPStatus
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from io import BytesIO
 from pathlib import Path
 from typing import Any, BinaryIO
