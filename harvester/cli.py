@@ -715,6 +715,13 @@ def _add_output_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-s", "--set", action="append", metavar="NAME=VALUE", help="a Scrapy setting")
 
 
+def _ignore_interrupts() -> None:
+    import signal
+
+    for name in ("SIGINT", "SIGTERM"):
+        signal.signal(getattr(signal, name), signal.SIG_IGN)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -731,6 +738,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:  # before a crawl was built (harvester.crawl.interrupts has the signals after that)
         _print_error("interrupted")
+        _ignore_interrupts()  # decided and said: a signal during the exit must not turn 130 into a death by SIGINT
         return INTERRUPTED
 
 

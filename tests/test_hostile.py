@@ -699,8 +699,13 @@ def test_ctrl_c_at_any_moment_is_one_line_exit_130_and_leaves_the_run_resumable(
         time.sleep(float(moment))
     os.killpg(proc.pid, signal.SIGINT)  # as Ctrl-C does: the whole process group, workers included
     stdout, stderr = proc.communicate(timeout=60)
-    if moment == "0" and proc.returncode == -signal.SIGINT:
-        pass  # before Python's own handler exists the signal ends the process (the shell's $? is 130 too)
+    before_python = moment != "mid-crawl" and "harvester:" not in stderr and (
+        proc.returncode == -signal.SIGINT or "Fatal Python error: init_import_site" in stderr
+    )
+    if before_python:
+        # The interpreter itself was still starting (a loaded machine makes 0.2 s early enough): its default action
+        # ends the process before any harvester code ran (the shell's $? is 130 for a death by SIGINT too).
+        pass
     else:
         assert proc.returncode == 130, stdout + stderr
         assert len([line for line in stderr.splitlines() if line.startswith("harvester: error:")]) == 1, stderr
