@@ -213,6 +213,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         "sort": args.sort,
         "start_url": args.start_url,
         "max_pages": args.max_pages,
+        "details": "1" if args.details else None,
     }
     for pair in args.arg or []:
         name, sep, value = pair.partition("=")
@@ -592,6 +593,8 @@ def build_parser() -> argparse.ArgumentParser:
     crawl.add_argument("--start-url", help="any search URL (a mirror, the replica); paged with page=N")
     crawl.add_argument("--max-pages", help="stop after this many listing pages")
     crawl.add_argument("-a", "--arg", action="append", metavar="NAME=VALUE", help="another spider argument")
+    crawl.add_argument("--details", action="store_true",
+                       help="follow each new or changed result to its document page (a profile's [details])")
     _add_output_options(crawl)
     crawl.set_defaults(handler=cmd_crawl)
 

@@ -19,7 +19,7 @@ from harvester.normalize.names import Registry, default_registry, people_and_org
 from harvester.normalize.titles import parse_title
 from harvester.parsing.html_text import repair_mojibake
 
-SCHEMA_VERSION = "1.2.0"
+SCHEMA_VERSION = "1.3.0"
 _DOCUMENT_PATH = re.compile(r"^/(?:[a-z]{2}/)?(document|node)/([^/?#]+)/?$")
 
 # The order of a record's fields in the output (stable for diffing and for downstream readers).
@@ -42,10 +42,12 @@ FIELDS = (
     "date_year_from",
     "doc_type",
     "doc_number",
+    "doc_type_archive",
     "people",
     "organisations",
     "extra",
     "links",
+    "details",
     "crawled_at",
 )
 
@@ -201,7 +203,9 @@ def build_record(
     date_languages: tuple[str, ...] | None = None,
 ) -> dict[str, Any]:
     """Normalise one raw item (:func:`raw_item`, as yielded by a spider or read by ``harvester parse``) into a
-    record."""
+    record. A raw item that carries ``details`` (the ``--details`` stage: :func:`details_of` of its document page,
+    or None for a page that failed) has them joined by :func:`with_details`; without, ``details`` and
+    ``doc_type_archive`` are None."""
     date = _with_parser_reading(_date(raw, date_languages), raw)
     title = raw.get("title")
     mode = (raw.get("read") or {}).get("titles", "archival")
@@ -234,12 +238,16 @@ def build_record(
         "date_year_from": raw.get("date_year_from") if date.iso else None,
         "doc_type": doc_type,
         "doc_number": doc_number,
+        "doc_type_archive": None,
         "people": people,
         "organisations": organisations,
         "extra": raw.get("extra") or None,
         "links": list(raw.get("links") or []),
+        "details": None,
         "crawled_at": crawled_at,
     }
+    if raw.get("details") is not None:
+        record = with_details(record, raw["details"], registry=registry)
     if date.error:
         record["_date_error"] = date.error  # counted by the pipeline, then removed
     return record

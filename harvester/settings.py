@@ -128,6 +128,11 @@ HARVESTER_HOST_LEASE_SECONDS = 60.0
 HARVESTER_HOST_LEASE_WAIT = 0.0
 # A run fails (exit 1) when more than this share of its listing pages failed; any failed page is reported.
 HARVESTER_MAX_FAILED_PAGE_RATIO = 0.0
+# --details: a run fails (exit 1) when more than this share of the document pages it tried failed (a site that
+# blocks them, a profile whose [details] no longer match); below it, each failed page is named (log, manifest's
+# failed_details) and its record kept with details null, and the run succeeds: one missing document page must
+# not hold back the state (its record is followed again by the next run, as its stored details are null).
+HARVESTER_MAX_FAILED_DETAIL_RATIO = 0.05
 
 # The person registry (docs/names.md): "" for the packaged one, or a TOML file of the same format.
 HARVESTER_PERSON_REGISTRY = ""

@@ -16,6 +16,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Request, Response
 
+from harvester.crawl.details import DETAIL_OF
 from harvester.crawl.redact import redact
 from harvester.crawl.run_keeper import RunKeeper
 from harvester.storage.warc import CaptureWriter
@@ -74,6 +75,8 @@ class WarcCapture:
             "page": request.cb_kwargs.get("page"),
             "callback": getattr(callback, "__name__", None) if callable(callback) else callback,
         }
+        if request.meta.get(DETAIL_OF):  # a document page (--details): the record it was fetched for
+            context["record"] = request.meta[DETAIL_OF]
         self.writer.write(
             url=redact(response.url),
             method=request.method,

@@ -5,7 +5,8 @@ and the failed pages, put together by :class:`harvester.crawl.run_keeper.RunKeep
 
 Scrapy itself exits 0 even when every request failed; the harvester does not. Exit codes: 0 success; 1 the
 run failed (no records although the listing had some, a challenge page, failed pages over
-``HARVESTER_MAX_FAILED_PAGE_RATIO``, errors in the log, any finish reason but "finished"); 2 bad usage (the CLI);
+``HARVESTER_MAX_FAILED_PAGE_RATIO``, failed document pages (``--details``) over
+``HARVESTER_MAX_FAILED_DETAIL_RATIO``, errors in the log, any finish reason but "finished"); 2 bad usage (the CLI);
 130 interrupted (finish reason "shutdown": Ctrl-C or SIGTERM; nothing final is written and ``--resume`` continues).
 75 the host was leased by another crawl (finish reason ``host_busy``): nothing was written, retry later.
 An incremental run that wrote nothing because every record was unchanged succeeded.
@@ -30,7 +31,9 @@ class Outcome:
     problems: list[str] = field(default_factory=list)
 
 
-def decide_outcome(stats: Mapping[str, Any], *, max_failed_ratio: float = 0.0) -> Outcome:
+def decide_outcome(
+    stats: Mapping[str, Any], *, max_failed_ratio: float = 0.0, max_failed_detail_ratio: float = 0.05
+) -> Outcome:
     records = int(stats.get("harvester/records", stats.get("item_scraped_count", 0)))
     blocks = int(stats.get("harvester/blocks", 0))
     pages = int(stats.get("harvester/pages_parsed", 0))
@@ -59,6 +62,13 @@ def decide_outcome(stats: Mapping[str, Any], *, max_failed_ratio: float = 0.0) -
         more = f" and {len(failed) - 5} more" if len(failed) > 5 else ""
         if ratio > max_failed_ratio:
             problems.append(f"{len(failed)} of {attempted} listing pages failed: {named}{more}")
+    failed_details = list(stats.get("failed_details", []))
+    tried = int(stats.get("harvester/details/fetched", 0)) + len(failed_details)
+    if failed_details and len(failed_details) / tried > max_failed_detail_ratio:
+        named = "; ".join(f"{f['url']} ({f['reason']})" for f in failed_details[:5])
+        more = f" and {len(failed_details) - 5} more" if len(failed_details) > 5 else ""
+        problems.append(f"{len(failed_details)} of {tried} document pages failed (over "
+                        f"HARVESTER_MAX_FAILED_DETAIL_RATIO {max_failed_detail_ratio:g}): {named}{more}")
     if records == 0 and not problems:
         if blocks:
             if not stats.get("harvester/unchanged"):
@@ -80,6 +90,9 @@ def decide_outcome(stats: Mapping[str, Any], *, max_failed_ratio: float = 0.0) -
         f"{_optional(stats, 'harvester/new', 'new')}{_optional(stats, 'harvester/changed', 'changed')}"
         f"{_optional(stats, 'harvester/unchanged', 'unchanged')}"
         f", {len(failed)} failed pages"
+        f"{_optional(stats, 'harvester/details/fetched', 'document pages read')}"
+        f"{_optional(stats, 'harvester/details/reused', 'details reused')}"
+        f"{_optional(stats, 'harvester/details/failed', 'document pages failed')}"
         f"{_optional(stats, 'harvester/duplicates', 'duplicates dropped')}"
         f"{_optional(stats, 'harvester/invalid', 'invalid (quarantined)')}"
         f"{_optional(stats, 'harvester/names/unresolved', 'unresolved names')}"

@@ -39,9 +39,11 @@ class RunKeeper:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.max_failed_ratio = crawler.settings.getfloat("HARVESTER_MAX_FAILED_PAGE_RATIO")
+        self.max_failed_detail_ratio = crawler.settings.getfloat("HARVESTER_MAX_FAILED_DETAIL_RATIO")
         self._run: Run | None = None
         self._scratch: Path | None = None
         self.failed_pages: list[dict[str, str]] = []
+        self.failed_details: list[dict[str, str]] = []  # document pages (--details) that failed
         self.outcome: Outcome | None = None
         self._host_busy: str | None = None  # why the crawl stopped for lack of a host's lease (crawl/leases.py)
         self._started = time.time()  # a run file older than this is not this run's
@@ -103,6 +105,14 @@ class RunKeeper:
         self.crawler.stats.inc_value("harvester/failed_pages")
         logger.error("page failed: %s: %s", url, reason)
 
+    def detail_failed(self, url: str, reason: str) -> None:
+        """A record's document page failed (``--details``): named and counted; the record is kept (details null).
+        A warning, not an error: the outcome weighs these against ``HARVESTER_MAX_FAILED_DETAIL_RATIO``."""
+        url, reason = redact(url), redact(reason)
+        self.failed_details.append({"url": url, "reason": reason})
+        self.crawler.stats.inc_value("harvester/details/failed")
+        logger.warning("document page failed: %s: %s (its record is kept, details null)", url, reason)
+
     def host_busy(self, message: str) -> None:
         """The crawl stops because another crawl holds a host it needs (:mod:`harvester.crawl.leases`)."""
         self._host_busy = message
@@ -129,11 +139,13 @@ class RunKeeper:
         if self._host_busy is not None:
             facts["harvester/host_busy"] = self._host_busy
         facts["failed_pages"] = list(self.failed_pages)
+        facts["failed_details"] = list(self.failed_details)
         return facts
 
     def spider_closed(self, spider: Any, reason: str) -> None:
         facts = self.facts(reason)
-        decided = decide_outcome(facts, max_failed_ratio=self.max_failed_ratio)
+        decided = decide_outcome(facts, max_failed_ratio=self.max_failed_ratio,
+                                 max_failed_detail_ratio=self.max_failed_detail_ratio)
         if self._scratch is not None:  # no run files: nothing to finish, nothing to report
             if self._run is not None:
                 self._run.release()
@@ -147,7 +159,7 @@ class RunKeeper:
             target = str(run.run_path)
             try:
                 finish = run.finish(reason=reason, exit_code=code, problems=problems, facts=facts,
-                                    failed_pages=self.failed_pages)
+                                    failed_pages=self.failed_pages, failed_details=self.failed_details)
                 if reason == INTERRUPTED:
                     target = "interrupted, nothing written yet: continue with --resume"
                 elif reason == HOST_BUSY:

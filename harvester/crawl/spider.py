@@ -34,6 +34,9 @@ interrupted run finished). After parsing a page the spider tells the keeper (a :
 journals it once the page's records are through the pipelines, and a resumed run replays those summaries
 instead of fetching the pages again.
 
+``details`` (``-a details=1``, ``harvester crawl --details``): each new or changed row is followed to its own
+document page, read by the profile's ``[details]`` (:mod:`harvester.crawl.details`).
+
 A page that fails (HTTP error, not a listing) is named
 in the stats (``harvester/failed_pages``) and the run exits non-zero; a challenge page stops the run.
 """
@@ -54,6 +57,7 @@ from scrapy.http import HtmlResponse, Response, XmlResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
+from harvester.crawl.details import DetailStage, wanted
 from harvester.crawl.first_contact import UnreachableHost
 from harvester.crawl.leases import HostBusy
 from harvester.crawl.retry import RETRY_NOTE
@@ -88,7 +92,7 @@ class ListingSpider(scrapy.Spider):
     handle_httpstatus_list: ClassVar[list[int]] = [403, 503]
     arguments: ClassVar[dict[str, Any]] = {}  # the spider arguments as given (for the run's manifest)
 
-    def __init__(self, *args: Any, max_pages: Any = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, max_pages: Any = None, details: Any = None, **kwargs: Any) -> None:
         unknown = sorted(k for k in kwargs if not k.startswith("_") and k != "name")
         if unknown or args:
             raise SpiderArgumentError(
@@ -96,6 +100,7 @@ class ListingSpider(scrapy.Spider):
             )
         super().__init__(**kwargs)
         self.max_pages = positive_int(max_pages, "max_pages")
+        self.details = wanted(details)
         self.start_url = self.build_start_url()
         if urlsplit(self.start_url).username is not None:
             raise SpiderArgumentError(
@@ -118,6 +123,15 @@ class ListingSpider(scrapy.Spider):
         self._row_signatures: dict[bytes, int] = {}
         self._count_mismatches = 0
         self._sequential = False
+        self._details: DetailStage | None = None  # --details: harvester.crawl.details
+        if self.details:
+            rules = self.detail_rules()
+            if rules is None:
+                raise SpiderArgumentError(
+                    f"{self.name}: details needs a site profile that declares its document pages ([details], "
+                    "docs/profiles.md); this one declares none"
+                )
+            self._details = DetailStage(self, rules)
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> ListingSpider:
@@ -163,7 +177,14 @@ class ListingSpider(scrapy.Spider):
 
     def job_arguments(self) -> dict[str, Any]:
         """What identifies this crawl's job: an interrupted run is resumed only with the same values."""
-        return {"start_url": self.start_url, "max_pages": self.max_pages}
+        arguments: dict[str, Any] = {"start_url": self.start_url, "max_pages": self.max_pages}
+        if self.details:  # only when on: the jobs of crawls without --details keep their keys
+            arguments["details"] = True
+        return arguments
+
+    def detail_rules(self) -> Any:
+        """The profile's ``[details]`` (:class:`harvester.profiles.model.Details`) for ``--details``, or None."""
+        return getattr(self.profile_for(self.start_url), "details", None)
 
     # --- navigation -------------------------------------------------------------------------------------------
 
@@ -371,7 +392,16 @@ class ListingSpider(scrapy.Spider):
             fresh = bool(ids - self.keeper.run.known(ids))
         self.keeper.page_parsed(PageSummary(page, response.url, len(listing.blocks), fresh, listing.counts))
         yield from self._next_pages(response.url, page, listing, fresh=fresh)
-        yield from items
+        yield from (items if self._details is None else self._details.follow(items))
+
+    def parse_document(self, response: Response, item: dict[str, Any]) -> Iterator[Any]:
+        """A record's document page (``--details``): :meth:`harvester.crawl.details.DetailStage.parsed`."""
+        assert self._details is not None
+        return self._details.parsed(response, item)
+
+    def document_failed(self, failure: Failure) -> Iterator[Any]:
+        assert self._details is not None
+        return self._details.failed(failure)
 
     #: How this source's titles are read (harvester.records.TITLE_MODES) when it has no profile.
     titles: ClassVar[str] = "none"

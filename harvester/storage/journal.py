@@ -29,6 +29,12 @@ from harvester.storage.state import connect
 JOURNAL_FORMAT = "1"
 
 
+# The document pages a run fetched (--details), kept the moment each one is read, so that a resumed run never
+# fetches one twice. IF NOT EXISTS: made on open too, in a journal of a harvester that had no --details.
+_DETAILS_TABLE = (
+    "CREATE TABLE IF NOT EXISTS details (id TEXT PRIMARY KEY, url TEXT NOT NULL, details TEXT, failure TEXT);"
+)
+
 _JOURNAL_SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE pages (
@@ -42,7 +48,7 @@ CREATE TABLE items (
 CREATE TABLE invalid (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, key TEXT NOT NULL UNIQUE, record TEXT NOT NULL, errors TEXT NOT NULL
 );
-"""
+""" + _DETAILS_TABLE
 
 
 class Journal:
@@ -106,6 +112,11 @@ class Journal:
         if meta.get("job_key") != key:
             conn.close()
             raise RunSetupError(f"job dir {job_dir} belongs to another job ({meta.get('job_key')}); {hint}")
+        try:
+            conn.execute(_DETAILS_TABLE)
+        except sqlite3.Error as error:
+            conn.close()
+            raise RunSetupError(f"job dir {job_dir} is damaged ({error}); {hint}") from None
         return cls(path, conn)
 
     def _write(self) -> None:
@@ -179,6 +190,28 @@ class Journal:
             (key, dumps(ordered(record)), dumps(errors)),
         )
         return cursor.rowcount == 1
+
+    def keep_details(self, record_id: str, url: str, details: dict[str, Any] | None, failure: str | None) -> None:
+        """What a record's document page gave (its details, or why it failed), committed at once with whatever
+        was staged before it: a kill after this never fetches the page again."""
+        self._write()
+        self.conn.execute(
+            "INSERT OR REPLACE INTO details(id, url, details, failure) VALUES (?, ?, ?, ?)",
+            (record_id, url, None if details is None else dumps(details), failure),
+        )
+        self.commit()
+
+    def kept_details(self, ids: Iterable[str]) -> dict[str, tuple[str, dict[str, Any] | None, str | None]]:
+        wanted = list(dict.fromkeys(ids))
+        out: dict[str, tuple[str, dict[str, Any] | None, str | None]] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for record_id, url, details, failure in self.conn.execute(
+                f"SELECT id, url, details, failure FROM details WHERE id IN ({marks})", chunk  # noqa: S608
+            ):
+                out[record_id] = (url, None if details is None else json.loads(details), failure)
+        return out
 
     def status_counts(self) -> dict[str | None, int]:
         return dict(self.conn.execute("SELECT status, COUNT(*) FROM items GROUP BY status").fetchall())

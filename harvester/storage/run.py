@@ -247,6 +247,11 @@ class Run:
     def done_pages(self) -> list[PageSummary]:
         return self.journal.done_pages()
 
+    def stored(self, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """The state store's latest version of each of ``ids`` it knows (none in a one-off run): what the
+        ``--details`` stage compares a listing row with before it follows the row to its document page."""
+        return self.state.records(ids) if self.state is not None else {}
+
     def host_leases(self, seconds: float) -> HostLeases | None:
         """This run's host leases (made on first use, given back by :meth:`release`); None where the backend
         keeps none for this run (a one-off run with the SQLite files)."""
@@ -292,6 +297,7 @@ class Run:
         problems: list[str],
         facts: dict[str, Any],
         failed_pages: list[dict[str, str]],
+        failed_details: list[dict[str, str]] | None = None,
     ) -> Finish:
         """Write the run's files (or, when interrupted, keep the journal for ``--resume``) and let go.
 
@@ -309,14 +315,15 @@ class Run:
                 if self.plan.tracked and self.plan.run_id == self.run_id:
                     # Named by its job (scrapyd's job id, HARVESTER_RUN_ID): the job leaves a manifest that says it
                     # was interrupted and can be resumed. A run named at random keeps its id for --resume instead.
-                    manifest = self._manifest(reason, exit_code, problems, facts, failed_pages, None, 0, None, 0)
+                    manifest = self._manifest(reason, exit_code, problems, facts, failed_pages, None, 0, None, 0,
+                                              failed_details or [])
                     manifest_path = self.plan.manifest_path(self.run_id)
                     write_json_atomically(manifest_path, manifest)
                 if reason == HOST_BUSY and not self.resumed and not self.journal.item_count() \
                         and not self.journal.done_pages():
                     self._remove_job()  # nothing was fetched: no empty journal left to discard or resume
                 return Finish(exit_code, problems, None, manifest_path)
-            return self._finish(reason, exit_code, list(problems), facts, failed_pages)
+            return self._finish(reason, exit_code, list(problems), facts, failed_pages, failed_details or [])
         finally:
             self.release()
 
@@ -327,6 +334,7 @@ class Run:
         problems: list[str],
         facts: dict[str, Any],
         failed_pages: list[dict[str, str]],
+        failed_details: list[dict[str, str]],
     ) -> Finish:
         plan = self.plan
         statuses = ("new", "changed") if plan.mode == "incremental" else None
@@ -352,7 +360,7 @@ class Run:
             self._remove_job()
             return Finish(exit_code, problems, run_path, None, written)
         manifest = self._manifest(
-            reason, exit_code, problems, facts, failed_pages, run_path, written, invalid_path, invalid
+            reason, exit_code, problems, facts, failed_pages, run_path, written, invalid_path, invalid, failed_details
         )
         manifest_path = plan.manifest_path(self.run_id)
         if exit_code == 0 and self.state is not None:
@@ -386,6 +394,7 @@ class Run:
         written: int,
         invalid_path: Path | None,
         invalid: int,
+        failed_details: list[dict[str, str]],
     ) -> dict[str, Any]:
         totals = self.totals()
         unresolved = sum(
@@ -415,10 +424,14 @@ class Run:
                 "invalid": invalid,
                 "duplicates": int(stats.get("harvester/duplicates", 0)),
                 "unresolved_names": unresolved,
+                "details_fetched": int(stats.get("harvester/details/fetched", 0)),
+                "details_failed": int(stats.get("harvester/details/failed", 0)),
+                "details_reused": int(stats.get("harvester/details/reused", 0)),
             },
             "stopped_at_known_page": stats.get("harvester/stopped_at_known_page"),
             "coverage": {k.rsplit("/", 1)[1]: v for k, v in stats.items() if k.startswith("harvester/coverage/")},
             "failed_pages": failed,
+            "failed_details": failed_details,
             "output": {"path": run_path.name, "sha256": sha256_of(run_path), "records": written} if run_path else None,
             "invalid": {"path": invalid_path.name, "records": invalid} if invalid and invalid_path else None,
             "captures": [
@@ -429,7 +442,7 @@ class Run:
             "schema_version": SCHEMA_VERSION,
             "harvester_version": __version__,
             # Scrapy's stats (requests, responses, retries, timings): here, not dumped onto the operator's screen
-            "stats": {k: _jsonable(v) for k, v in sorted(stats.items()) if k not in ("failed_pages", "finish_reason")},
+            "stats": {k: _jsonable(v) for k, v in sorted(stats.items()) if k not in _NOT_STATS},
         }
 
     def _remove_job(self) -> None:
@@ -477,17 +490,23 @@ def write_failed_job_manifest(
         return None
     now = utc_now()
     counts = dict.fromkeys(("pages", "failed_pages", "records", "new", "changed", "unchanged", "invalid",
-                            "duplicates", "unresolved_names"), 0)  # fmt: skip
+                            "duplicates", "unresolved_names", "details_fetched", "details_failed",
+                            "details_reused"), 0)  # fmt: skip
     write_json_atomically(path, {
         "run_id": run_id, "source": source, "mode": "full" if settings.getbool("HARVESTER_FULL") else "incremental",
         "arguments": {k: v for k, v in arguments.items() if not k.startswith("_")},
         "job_key": job_key, "started_at": now, "ended_at": now, "sessions": 0,
         "finish_reason": reason, "exit_code": exit_code, "problems": [problem], "counts": counts,
-        "stopped_at_known_page": None, "coverage": {}, "failed_pages": [], "output": None, "invalid": None,
+        "stopped_at_known_page": None, "coverage": {}, "failed_pages": [], "failed_details": [], "output": None,
+        "invalid": None,
         "schema_version": SCHEMA_VERSION, "harvester_version": __version__,
         "resumed_from": None, "resumable": False, "stats": {}, "captures": [],
     })  # fmt: skip
     return path
+
+
+#: Facts that are not Scrapy stats (the manifest has them under their own names).
+_NOT_STATS = ("failed_pages", "failed_details", "finish_reason")
 
 
 def _jsonable(value: Any) -> Any:

@@ -18,6 +18,7 @@ import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from harvester.errors import StateError, StorageError
 from harvester.storage import failures
@@ -43,7 +44,12 @@ CONTENT_FIELDS = (
     "people",
     "organisations",
     "extra",  # compared only when present: records of sources without extras hash as they did before 1.1.0
+    # compared only when present (--details): records without a document page hash as they did before 1.3.0
+    "doc_type_archive",
+    "details",
 )
+#: Content fields left out of the hash while they are null (records of earlier contracts hash as they did).
+_WHEN_PRESENT = ("extra", "doc_type_archive", "details")
 
 
 _SCHEMA = """
@@ -58,10 +64,29 @@ CREATE TABLE IF NOT EXISTS records (
 """
 
 
+def _hostless(value: Any) -> Any:
+    """``value`` with every http(s) URL cut to its path and query: the host a page was fetched from (a mirror,
+    the replica on another port) is not content, as for a record's own ``url``."""
+    if isinstance(value, str):
+        if value.startswith(("http://", "https://")):
+            parts = urlsplit(value)
+            return urlunsplit(("", "", parts.path, parts.query, parts.fragment))
+        return value
+    if isinstance(value, dict):
+        return {k: _hostless(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_hostless(v) for v in value]
+    return value
+
+
 def content_hash(record: dict[str, Any]) -> str:
     content = {name: record.get(name) for name in CONTENT_FIELDS}
-    if content["extra"] is None:
-        del content["extra"]
+    for name in _WHEN_PRESENT:
+        if content[name] is None:
+            del content[name]
+    if "details" in content:  # the document page's links and the archive's evidence on people carry the host
+        content["details"] = _hostless(content["details"])
+        content["people"] = _hostless(content["people"])
     blob = json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
@@ -168,6 +193,17 @@ class StateStore:
 
     def known(self, ids: Iterable[str]) -> set[str]:
         return set(self.hashes(ids))
+
+    def records(self, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """The latest stored version of each of ``ids`` that the store knows."""
+        wanted = list(dict.fromkeys(ids))
+        out: dict[str, dict[str, Any]] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = self.conn.execute(f"SELECT id, record FROM records WHERE id IN ({marks})", chunk)  # noqa: S608
+            out.update((record_id, json.loads(record)) for record_id, record in rows)
+        return out
 
     def commit(self, rows: Iterable[tuple[str, str, str, str]], *, then: Callable[[], int] | None = None) -> int:
         """Record a run's records in one transaction: ``(id, hash, record_json, seen_at)`` each; the number of

@@ -39,6 +39,7 @@ class ProfileSpider(ListingSpider):
     ``base_url``   scheme and host replacing the profile's ``start.base_url`` (also: the setting the profile
                    names in ``start.base_url_setting``)
     ``max_pages``  stop after this many listing pages
+    ``details``    1: follow each new or changed result to its document page (the profile's ``[details]``)
 
     Records carry the profile's ``name`` as ``source``. The profile's ``[politeness]`` become Scrapy settings
     at "spider" priority: the project defaults yield to them, ``-s NAME=VALUE`` wins over them.
@@ -61,11 +62,11 @@ class ProfileSpider(ListingSpider):
         declared = self.profile.param_names
         host = kwargs.pop("base_url", None)
         given = {k: kwargs.pop(k) for k in list(kwargs) if k in declared}
-        unknown = sorted(k for k in kwargs if not k.startswith("_") and k not in ("name", "max_pages"))
+        unknown = sorted(k for k in kwargs if not k.startswith("_") and k not in ("name", "max_pages", "details"))
         if unknown:
             raise SpiderArgumentError(
                 f"profile {self.profile.label}: unknown parameter {', '.join(unknown)} "
-                f"(declared: {', '.join(declared) or 'none'}; also start_url, base_url, max_pages)"
+                f"(declared: {', '.join(declared) or 'none'}; also start_url, base_url, max_pages, details)"
             )
         given = {k: v for k, v in given.items() if v is not None}
         self.start_url_argument = start_url

@@ -64,6 +64,14 @@ CREATE TABLE IF NOT EXISTS harvester_leases (
 );
 """
 
+# The document pages a run fetched (--details): made on every start, also in a database made before --details.
+_DETAILS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS harvester_details (
+    job_key text COLLATE "C" NOT NULL REFERENCES harvester_journals ON DELETE CASCADE, id text COLLATE "C" NOT NULL,
+    url text NOT NULL, details text, failure text, PRIMARY KEY (job_key, id)
+);
+"""
+
 # A session's server-side TCP keepalives: a node that vanishes (power, network) loses its locks in ~60 s.
 _KEEPALIVES = (
     "SELECT set_config('tcp_keepalives_idle', '30', false), set_config('tcp_keepalives_interval', '10', false), "
@@ -115,6 +123,11 @@ def ensure_schema(conn: Any, where: str) -> None:
                 "INSERT INTO harvester_meta(key, value) VALUES ('format', %s) ON CONFLICT DO NOTHING", (STORE_FORMAT,)
             )
         row = conn.execute("SELECT value FROM harvester_meta WHERE key = 'format'").fetchone()
+        if row is not None and row[0] == STORE_FORMAT and conn.execute(
+            "SELECT to_regclass('harvester_details')"
+        ).fetchone()[0] is None:
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (lock_key("schema", "harvester"),))
+            conn.execute(_DETAILS_SCHEMA)
     if row is None or row[0] != STORE_FORMAT:
         found = row[0] if row else None
         raise StateError(f"{where}: state database format {found!r}, this harvester reads {STORE_FORMAT!r}")

@@ -143,6 +143,28 @@ class PgJournal:
         )
         return cursor.rowcount == 1
 
+    def keep_details(self, record_id: str, url: str, details: dict[str, Any] | None, failure: str | None) -> None:
+        """What a record's document page gave, committed at once (with whatever was staged before it)."""
+        self._write()
+        self.conn.execute(
+            "INSERT INTO harvester_details(job_key, id, url, details, failure) VALUES (%s, %s, %s, %s, %s) "
+            "ON CONFLICT (job_key, id) DO UPDATE SET url = excluded.url, details = excluded.details, "
+            "failure = excluded.failure",
+            (self.job_key, record_id, url, None if details is None else dumps(details), failure),
+        )
+        self.commit()
+
+    def kept_details(self, ids: Iterable[str]) -> dict[str, tuple[str, dict[str, Any] | None, str | None]]:
+        wanted = list(dict.fromkeys(ids))
+        out: dict[str, tuple[str, dict[str, Any] | None, str | None]] = {}
+        for start in range(0, len(wanted), BATCH):
+            for record_id, url, details, failure in self._rows(
+                "SELECT id, url, details, failure FROM harvester_details WHERE job_key = %s AND id = ANY(%s)",
+                wanted[start : start + BATCH],
+            ):
+                out[record_id] = (url, None if details is None else json.loads(details), failure)
+        return out
+
     def status_counts(self) -> dict[str | None, int]:
         return dict(self._rows("SELECT status, COUNT(*) FROM harvester_items WHERE job_key = %s GROUP BY status"))
 

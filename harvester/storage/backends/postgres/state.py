@@ -51,6 +51,18 @@ class PgStateStore:
     def known(self, ids: Iterable[str]) -> set[str]:
         return set(self.hashes(ids))
 
+    def records(self, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """The latest stored version of each of ``ids`` that the store knows."""
+        wanted = list(dict.fromkeys(ids))
+        out: dict[str, dict[str, Any]] = {}
+        for start in range(0, len(wanted), BATCH):
+            rows = self.conn.execute(
+                "SELECT id, record FROM harvester_records WHERE source = %s AND id = ANY(%s)",
+                (self.source, wanted[start : start + BATCH]),
+            )
+            out.update((record_id, json.loads(record)) for record_id, record in rows.fetchall())
+        return out
+
     def commit(self, rows: Iterable[tuple[str, str, str, str]], *, then: Callable[[], int] | None = None) -> int:
         """Record a run's ``(id, hash, record_json, seen_at)`` rows in one transaction; ``then`` runs inside it
         (it sees the new rows) and the transaction commits only if it returns."""
