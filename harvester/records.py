@@ -253,6 +253,21 @@ def build_record(
     return record
 
 
+#: Contract versions a record can be read from as this one: 1.3.0 only added fields, null when absent.
+UPGRADABLE = ("1.2.0",)
+
+
+def upgraded(record: Mapping[str, Any]) -> dict[str, Any]:
+    """A record of an earlier minor version (:data:`UPGRADABLE`) as one of :data:`SCHEMA_VERSION`: the fields
+    added since, null, in their places; any other record as it is. Pure."""
+    if record.get("schema_version") not in UPGRADABLE:
+        return dict(record)
+    out = {name: record.get(name) for name in FIELDS if name in record or name in ("doc_type_archive", "details")}
+    out.update({k: v for k, v in record.items() if k not in out})  # first_seen, last_seen of a dataset line
+    out["schema_version"] = SCHEMA_VERSION
+    return out
+
+
 def details_of(page: DocumentPage) -> dict[str, Any]:
     """A document page as a record's ``details``: its raw values and pill lists as the page writes them (what
     :func:`with_details` reads, and what the state store keeps, so an unchanged record keeps its details)."""

@@ -28,6 +28,8 @@ FINGERPRINTS = {
     "1.0.0": "ff21d5b0440defde69b76772592b46f14597a0ab012f561cc3df1d6b9f64530e",
     "1.1.0": "04786a239323cf8fbd486f9b8976d85800fcdae0e4f9f88f6d6ed600577390b1",  # + extra (a profile's [fields.extra])
     "1.2.0": "a8c9f0b940ae9cfe79aebe829b4d602efc067ba7dd444bc96e71013ab5b7fc97",  # + date_year_from, links
+    # + details, doc_type_archive, people's archive and agrees (--details)
+    "1.3.0": "8a42b8c5907ca948d76bdccd8bdcea42c2268963633e3068b7fefab2e2c7afa9",
 }
 ANNOTATIONS = {"title", "description", "$comment", "examples"}
 

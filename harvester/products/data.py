@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from harvester.products import ProductError, schemas
+from harvester.records import UPGRADABLE, upgraded
 
 _RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
 
@@ -50,6 +51,7 @@ def read_records(path: Path) -> list[dict[str, Any]]:
             raise ProductError(f"{path}: line {number} is not JSON ({error.msg})") from None
         if not isinstance(record, dict):
             raise ProductError(f"{path}: line {number} is not a JSON object, not a harvester record")
+        record = upgraded(record)  # a 1.2.0 record of an earlier run reads as a 1.3.0 one (details null)
         problems = schemas.errors(schema_of(record), record)
         if problems:
             more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
@@ -65,10 +67,23 @@ def read_manifest(path: Path) -> dict[str, Any]:
         manifest = json.loads(text)
     except ValueError as error:
         raise ProductError(f"{path}: not JSON ({error.msg} at line {error.lineno}), not a run manifest") from None
+    if isinstance(manifest, dict):
+        manifest = _upgraded_manifest(manifest)
     problems = schemas.errors("manifest", manifest)
     if problems:
         raise ProductError(f"{path}: not a harvester run manifest: {problems[0]}")
     return manifest
+
+
+def _upgraded_manifest(manifest: dict[str, Any]) -> dict[str, Any]:
+    """A manifest of a run whose records were contract 1.2.0 (before ``--details``), with the 1.3.0 manifest's
+    details fields empty; any other manifest as it is."""
+    if manifest.get("schema_version") not in UPGRADABLE:
+        return manifest
+    counts = manifest.get("counts")
+    if isinstance(counts, dict):
+        counts = {**counts, **{k: counts.get(k, 0) for k in ("details_fetched", "details_failed", "details_reused")}}
+    return {**manifest, "counts": counts, "failed_details": manifest.get("failed_details", [])}
 
 
 def manifests(runs_dir: Path) -> list[dict[str, Any]]:

@@ -20,6 +20,7 @@ from typing import Any
 from harvester import __version__
 from harvester.products import flatten, schemas
 from harvester.products.files import replacing
+from harvester.model import DOCUMENT_LISTS, DOCUMENT_TEXT_FIELDS
 from harvester.records import FIELDS
 
 FORMATS = ("csv", "parquet")
@@ -81,6 +82,10 @@ def arrow_schema(*, seen: bool) -> Any:
             pa.field("id", pa.string()),
             pa.field("role", pa.string(), nullable=False),
             pa.field("as_written", pa.string(), nullable=False),
+            # --details: the archive's pill for the person, and whether the registry agrees (docs/record.md)
+            pa.field("archive", pa.struct([pa.field("id", pa.string()), pa.field("name", pa.string()),
+                                           pa.field("url", pa.string())])),
+            pa.field("agrees", pa.bool_()),
         ]
     )
     record = schemas.load("record")
@@ -97,6 +102,8 @@ def arrow_schema(*, seen: bool) -> Any:
             kind = pa.list_(pa.field("item", name, nullable=False))
         elif column == "extra":
             kind = pa.map_(pa.string(), pa.string())
+        elif column == "details":
+            kind = _details_type(pa)
         elif column == "links":
             kind = pa.list_(pa.field("item", pa.struct([pa.field("url", pa.string(), nullable=False),
                                                        pa.field("label", pa.string())]), nullable=False))
@@ -115,6 +122,16 @@ def arrow_schema(*, seen: bool) -> Any:
             "harvester.schema": schemas.load("dataset" if seen else "record")["$id"],
             "harvester.version": __version__,
         },
+    )
+
+
+def _details_type(pa: Any) -> Any:
+    """``details`` (--details) as a struct: its text fields, then its pill lists of ``{name, url}``."""
+    pill = pa.struct([pa.field("name", pa.string(), nullable=False), pa.field("url", pa.string())])
+    return pa.struct(
+        [pa.field("url", pa.string(), nullable=False)]
+        + [pa.field(name, pa.string()) for name in DOCUMENT_TEXT_FIELDS]
+        + [pa.field(name, pa.list_(pa.field("item", pill, nullable=False))) for name in DOCUMENT_LISTS]
     )
 
 

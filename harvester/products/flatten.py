@@ -18,12 +18,12 @@ from harvester.records import FIELDS
 JOIN = " | "
 
 _LISTS = ("people", "organisations")
-_SCALARS = tuple(name for name in FIELDS if name not in (*_LISTS, "extra", "links"))
+_SCALARS = tuple(name for name in FIELDS if name not in (*_LISTS, "extra", "links", "details"))
 #: The record table's columns: the record's scalar fields, the lists joined, then the dataset's dates.
 RECORD_COLUMNS = (
     *_SCALARS[: _SCALARS.index("crawled_at")],
     "people", "people_ids", "senders", "recipients", "organisations", "organisation_ids", "extra", "links",
-    "crawled_at", "first_seen", "last_seen",
+    "details", "crawled_at", "first_seen", "last_seen",
 )  # fmt: skip
 #: The long tables' columns (``<name>.people.csv``, ``<name>.organisations.csv``).
 MENTION_COLUMNS = ("record_id", "order", "role", "name", "id", "as_written")
@@ -49,6 +49,8 @@ def record_row(record: dict[str, Any]) -> dict[str, Any]:
     extra = record.get("extra")
     row["extra"] = None if extra is None else json.dumps(extra, ensure_ascii=False, sort_keys=True)
     row["links"] = JOIN.join(f"{link.get('label') or ''} <{link['url']}>".strip() for link in record.get("links") or [])
+    details = record.get("details")  # --details: the document page, as JSON (its lists do not fit a cell)
+    row["details"] = None if details is None else json.dumps(details, ensure_ascii=False, sort_keys=True)
     row["first_seen"] = record.get("first_seen")
     row["last_seen"] = record.get("last_seen")
     return {name: row[name] for name in RECORD_COLUMNS}
