@@ -41,15 +41,19 @@ def test_parquet_keeps_dates_as_text_at_their_precision_and_people_as_structs(ha
     assert schema.field("date_approximate").type == pa.bool_()
     people = schema.field("people").type
     assert pa.types.is_list(people)
-    assert [f.name for f in people.value_type] == ["name", "id", "role", "as_written"]
+    assert [f.name for f in people.value_type] == ["name", "id", "role", "as_written", "archive", "agrees"]
     assert pa.types.is_timestamp(schema.field("first_seen").type)
-    assert schema.metadata[b"harvester.schema"] == b"urn:harvester:schema:dataset:1.2.0"
+    assert schema.metadata[b"harvester.schema"] == b"urn:harvester:schema:dataset:1.3.0"
     records = read_jsonl(harvested.dataset)
     rows = table.to_pylist()
     # Every value comes back as the dataset has it; the timestamps as the same instants.
     for record, row in zip(records, rows, strict=True):
         for name in ("crawled_at", "first_seen", "last_seen"):
             row[name] = row[name].strftime("%Y-%m-%dT%H:%M:%SZ")
+        for person in row["people"]:  # a person without the archive's evidence (no --details): null columns
+            for name in ("archive", "agrees"):
+                if person[name] is None and name not in next(p for p in record["people"] if p["name"] == person["name"]):
+                    del person[name]
         assert row == record
     precisions = {(r["date"], r["date_precision"]) for r in rows if r["date_precision"] in ("month", "year")}
     assert precisions
@@ -63,7 +67,7 @@ def test_parquet_of_a_run_file_has_no_dataset_dates(harvested, tmp_path):
     table = pq.read_table(out)
     assert "first_seen" not in table.schema.names
     assert table.num_rows == 11
-    assert table.schema.metadata[b"harvester.schema"] == b"urn:harvester:schema:record:1.2.0"
+    assert table.schema.metadata[b"harvester.schema"] == b"urn:harvester:schema:record:1.3.0"
 
 
 def test_csv_is_flat_with_lists_joined_and_a_long_people_table_beside_it(harvested, tmp_path):

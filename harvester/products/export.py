@@ -76,18 +76,20 @@ def arrow_schema(*, seen: bool) -> Any:
     """The Arrow schema of an export: every record field (plus first_seen/last_seen for a dataset)."""
     import pyarrow as pa
 
-    name = pa.struct(
-        [
-            pa.field("name", pa.string(), nullable=False),
-            pa.field("id", pa.string()),
-            pa.field("role", pa.string(), nullable=False),
-            pa.field("as_written", pa.string(), nullable=False),
-            # --details: the archive's pill for the person, and whether the registry agrees (docs/record.md)
-            pa.field("archive", pa.struct([pa.field("id", pa.string()), pa.field("name", pa.string()),
-                                           pa.field("url", pa.string())])),
-            pa.field("agrees", pa.bool_()),
-        ]
-    )
+    mention = [
+        pa.field("name", pa.string(), nullable=False),
+        pa.field("id", pa.string()),
+        pa.field("role", pa.string(), nullable=False),
+        pa.field("as_written", pa.string(), nullable=False),
+    ]
+    name = pa.struct(mention)
+    person = pa.struct([
+        *mention,
+        # --details: the archive's pill for the person, and whether the registry agrees (docs/record.md)
+        pa.field("archive", pa.struct([pa.field("id", pa.string()), pa.field("name", pa.string()),
+                                       pa.field("url", pa.string())])),
+        pa.field("agrees", pa.bool_()),
+    ])  # fmt: skip
     record = schemas.load("record")
     required_non_null = {"schema_version", "id", "source", "date_approximate", "people", "organisations"}
 
@@ -99,7 +101,7 @@ def arrow_schema(*, seen: bool) -> Any:
         elif column == "date_approximate":
             kind = pa.bool_()
         elif column in ("people", "organisations"):
-            kind = pa.list_(pa.field("item", name, nullable=False))
+            kind = pa.list_(pa.field("item", person if column == "people" else name, nullable=False))
         elif column == "extra":
             kind = pa.map_(pa.string(), pa.string())
         elif column == "details":
