@@ -50,9 +50,9 @@ def test_parquet_keeps_dates_as_text_at_their_precision_and_people_as_structs(ha
     for record, row in zip(records, rows, strict=True):
         for name in ("crawled_at", "first_seen", "last_seen"):
             row[name] = row[name].strftime("%Y-%m-%dT%H:%M:%SZ")
-        for person in row["people"]:  # a person without the archive's evidence (no --details): null columns
-            for name in ("archive", "agrees"):
-                if person[name] is None and name not in next(p for p in record["people"] if p["name"] == person["name"]):
+        for person, given in zip(row["people"], record["people"], strict=True):
+            for name in ("archive", "agrees"):  # the archive's evidence (--details): a null column where absent
+                if person[name] is None and name not in given:
                     del person[name]
         assert row == record
     precisions = {(r["date"], r["date_precision"]) for r in rows if r["date_precision"] in ("month", "year")}

@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from harvester import __version__
+from harvester.model import DOCUMENT_LISTS, DOCUMENT_TEXT_FIELDS
 from harvester.products import flatten, schemas
 from harvester.products.files import replacing
-from harvester.model import DOCUMENT_LISTS, DOCUMENT_TEXT_FIELDS
 from harvester.records import FIELDS
 
 FORMATS = ("csv", "parquet")
