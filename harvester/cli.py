@@ -301,18 +301,27 @@ def cmd_reparse(args: argparse.Namespace) -> int:
                        arguments=spider.job_arguments(),
                        given_arguments={**(info.get("arguments") or {}),
                                         "reparsed": [str(path) for path in paths]})  # fmt: skip
-        finish = into_run(plan, records, tally)
+        finish = into_run(plan, records, tally, registry=registry, details=spider.details)
         written, code = finish.records, finish.exit_code
         target = str(finish.run_path) if finish.run_path else "nothing written"
     counts = tally.counts
     print(f"harvester: reparse: {written} records from {counts['harvester/pages_parsed']} pages of "
           f"{counts['harvester/captured_responses']} captured responses, {len(tally.failed_pages)} failed pages, "
-          f"{len(tally.invalid)} invalid -> {target}", file=sys.stderr)  # fmt: skip
+          f"{len(tally.invalid)} invalid{_reparsed_details(tally) if spider.details else ''} -> {target}",
+          file=sys.stderr)  # fmt: skip
     for page in tally.failed_pages:
         print(f"harvester: page not reparsed: {page['url']}: {page['reason']}", file=sys.stderr)
+    for page in tally.failed_details:
+        print(f"harvester: document page failed: {page['url']}: {page['reason']} (details null)", file=sys.stderr)
     for warning in tally.warnings:
         print(f"harvester: {warning}", file=sys.stderr)
     return code
+
+
+def _reparsed_details(tally: Any) -> str:
+    counts = tally.counts
+    return (f", {counts['harvester/details/fetched']} document pages read, {counts['harvester/details/failed']} "
+            f"failed, {counts['harvester/details/not_captured']} not captured")
 
 
 # --- zero-config mode: parse --auto, profile --suggest, score (docs/auto.md) --------------------------------

@@ -18,17 +18,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from scrapy.http import HtmlResponse, Request, XmlResponse
+from scrapy.http import HtmlResponse, Request, TextResponse, XmlResponse
 from scrapy.http.headers import Headers
 from scrapy.responsetypes import responsetypes
 
+from harvester.crawl.details import DOCUMENT_CALLBACK, listing_unchanged
 from harvester.errors import CaptureError, HarvesterError, PageError, SpiderArgumentError
 from harvester.normalize.names import Registry
+from harvester.parsing.document import parse_document_page
 from harvester.pipelines.dedupe import dedupe_key
 from harvester.pipelines.normalize import count_normalisation, repair_text
 from harvester.pipelines.output import item_key
 from harvester.pipelines.validate import record_errors
-from harvester.records import build_record, raw_item
+from harvester.records import build_record, details_of, raw_item, with_details
 from harvester.storage.plan import RunPlan
 from harvester.storage.run import Finish, Run
 from harvester.storage.warc import Captured, read_exchanges, read_info
@@ -45,6 +47,7 @@ class Tally:
 
     counts: Counter[str] = field(default_factory=Counter)
     failed_pages: list[dict[str, str]] = field(default_factory=list)
+    failed_details: list[dict[str, str]] = field(default_factory=list)  # document pages (--details)
     invalid: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
@@ -89,14 +92,28 @@ def listing_pages(exchanges: Iterable[Captured]) -> list[tuple[int | None, Captu
     return sorted(pages.values(), key=lambda pair: (pair[0] is None, pair[0] or 0))
 
 
+def document_pages(exchanges: Iterable[Captured]) -> dict[str, Captured]:
+    """The captured document pages (``--details``) by the id of the record each was fetched for; of one fetched
+    more than once (retried), the last capture."""
+    return {
+        exchange.context["record"]: exchange
+        for exchange in exchanges
+        if exchange.context.get("callback") == DOCUMENT_CALLBACK and exchange.context.get("record")
+    }
+
+
 def reparse(paths: list[Path], spider: Any, registry: Registry, tally: Tally) -> Iterator[dict[str, Any]]:
-    """Every valid record of the captures, once each, in page order."""
+    """Every valid record of the captures, once each, in page order. A capture of a ``--details`` crawl (its
+    spider arguments say so) has its document pages re-read too and joined as the crawl joined them."""
     exchanges = [exchange for path in paths for exchange in read_exchanges(path, tally.warnings.append)]
     tally.inc_value("harvester/captured_responses", len(exchanges))
+    documents = document_pages(exchanges) if getattr(spider, "details", False) else None
     seen: set[tuple[str, ...]] = set()
     warned: set[tuple[str, str]] = set()
     for page, exchange in listing_pages(exchanges):
         for item in _page_items(spider, page, exchange, tally):
+            if documents is not None and item.get("id") and item.get("url"):
+                item["details"] = _details(spider, documents.get(item["id"]), tally)
             record = build_record(repair_text(item, tally, warned), crawled_at=_utc(exchange.date), registry=registry)
             count_normalisation(record, tally)
             key = dedupe_key(record)
@@ -113,11 +130,38 @@ def reparse(paths: list[Path], spider: Any, registry: Registry, tally: Tally) ->
             yield record
 
 
-def _page_items(spider: Any, page: int | None, exchange: Captured, tally: Tally) -> list[dict[str, Any]]:
+def _response(exchange: Captured, page: int | None = None) -> Any:
     headers = Headers(exchange.headers)
     cls = responsetypes.from_args(headers=headers, url=exchange.url, body=exchange.body)
     request = Request(exchange.url, cb_kwargs={"page": page})
-    response = cls(url=exchange.url, status=exchange.status, headers=headers, body=exchange.body, request=request)
+    return cls(url=exchange.url, status=exchange.status, headers=headers, body=exchange.body, request=request)
+
+
+def _details(spider: Any, exchange: Captured | None, tally: Tally) -> dict[str, Any] | None:
+    """A record's captured document page read again (:func:`harvester.records.details_of`), or None: not
+    captured (the crawl reused stored details, or the request got no answer) or failed, as in the crawl."""
+    if exchange is None:
+        tally.inc_value("harvester/details/not_captured")
+        return None
+    response = _response(exchange)
+    if not isinstance(response, TextResponse) or response.status >= 400:
+        return _detail_failed(tally, exchange, f"HTTP {response.status}")
+    try:
+        document = parse_document_page(response.text, response.url, spider.detail_rules())
+    except HarvesterError as error:
+        return _detail_failed(tally, exchange, f"HTTP {response.status}: {error}")
+    tally.inc_value("harvester/details/fetched")
+    return details_of(document)
+
+
+def _detail_failed(tally: Tally, exchange: Captured, reason: str) -> None:
+    tally.inc_value("harvester/details/failed")
+    tally.failed_details.append({"url": exchange.url, "reason": reason})
+    logger.warning("document page not reparsed: %s: %s (its record is kept, details null)", exchange.url, reason)
+
+
+def _page_items(spider: Any, page: int | None, exchange: Captured, tally: Tally) -> list[dict[str, Any]]:
+    response = _response(exchange, page)
     if not isinstance(response, HtmlResponse | XmlResponse):
         return _failed(tally, exchange, "not a listing page")
     try:
@@ -148,12 +192,20 @@ def _utc(warc_date: str) -> str:
     return warc_date[:19] + "Z"
 
 
-def into_run(plan: RunPlan, records: Iterable[dict[str, Any]], tally: Tally) -> Finish:
+def into_run(
+    plan: RunPlan, records: Iterable[dict[str, Any]], tally: Tally, *, registry: Registry | None = None,
+    details: bool = False,
+) -> Finish:
     """A tracked run of mode ``reparse``: classified against the state store, staged, then finished like a
-    crawl's run (run file, state commit, dataset export, manifest), so every stored record gets today's reading."""
+    crawl's run (run file, state commit, dataset export, manifest), so every stored record gets today's reading.
+    ``details`` (a ``--details`` capture): a record whose document page is not in the capture (the crawl reused
+    the stored details of an unchanged row) keeps the stored details, joined again with today's registry, as
+    the crawl would: a reparse never turns stored details into null."""
     run = Run.start(plan)
     try:
         for record in records:
+            if details and record.get("details") is None:
+                record = _with_stored_details(run, record, registry)
             status, digest = run.classify(record)
             run.journal.stage(item_key(record), record, status, digest)
         for entry in tally.invalid:
@@ -164,4 +216,11 @@ def into_run(plan: RunPlan, records: Iterable[dict[str, Any]], tally: Tally) -> 
     problems = [f"page not reparsed: {page['url']}: {page['reason']}" for page in tally.failed_pages]
     facts = {**dict(tally.counts), "finish_reason": "finished"}
     return run.finish(reason="finished", exit_code=1 if problems else 0, problems=problems, facts=facts,
-                      failed_pages=tally.failed_pages)  # fmt: skip
+                      failed_pages=tally.failed_pages, failed_details=tally.failed_details)  # fmt: skip
+
+
+def _with_stored_details(run: Run, record: dict[str, Any], registry: Registry | None) -> dict[str, Any]:
+    earlier = run.stored([record["id"]]).get(record["id"])
+    if earlier is None or earlier.get("details") is None or not listing_unchanged(record, earlier):
+        return record
+    return with_details(record, earlier["details"], registry=registry)
