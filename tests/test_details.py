@@ -225,6 +225,7 @@ def test_kill_9_during_the_detail_phase_then_resume_loses_doubles_and_refetches_
     assert manifest["sessions"] == 2
     assert set(requests) == {r["url"].split(site.base_url, 1)[1] for r in records}
     assert all(requests[target] == 1 for target in kept), "a document page kept before the kill was fetched again"
-    assert sum(n - 1 for n in requests.values()) <= 1  # at most the one in flight at the kill
+    # fetched twice: only pages not yet kept at the kill (the one in flight, and one answered but not yet read)
+    assert sum(n - 1 for n in requests.values()) <= 2
     assert manifest["counts"]["details_fetched"] == 21 - len(kept)  # this session fetched only what was not kept
     assert baseline_manifest["counts"]["details_fetched"] == 21
