@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -184,17 +183,8 @@ DELAY = 0.1
 SEQUENTIAL = ("-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1")
 
 
-def kept_details(out: Path) -> set[str]:
-    """The document URLs whose details the killed run's journal kept."""
-    found: set[str] = set()
-    for path in out.glob("wilson/jobs/*/journal.sqlite"):
-        with sqlite3.connect(path) as conn:
-            found.update(url for (url,) in conn.execute("SELECT url FROM details"))
-    return found
-
-
 @pytest.mark.slow
-def test_kill_9_during_the_detail_phase_then_resume_loses_doubles_and_refetches_nothing(tmp_path):
+def test_kill_9_during_the_detail_phase_then_resume_loses_doubles_and_refetches_nothing(tmp_path, state_backend):
     site = SwitchableSite(WILSON_SITE, delay=DELAY)
     try:
         baseline_out = tmp_path / "baseline"
@@ -203,7 +193,8 @@ def test_kill_9_during_the_detail_phase_then_resume_loses_doubles_and_refetches_
         site.server.requests.clear()
         out = tmp_path / "out"
         command = [sys.executable, "-m", "harvester.cli", "crawl", "wilson", "--query", MAO, "--details",
-                   "--output-dir", str(out), "-s", f"WILSON_BASE_URL={site.base_url}", *LOCAL, *SEQUENTIAL]
+                   "--output-dir", str(out), "-s", f"WILSON_BASE_URL={site.base_url}", *LOCAL, *SEQUENTIAL,
+                   *state_backend.settings]
         proc = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         deadline = time.monotonic() + 60
         while len(documents(site.server.requests)) < 8:  # page 0's document pages are being followed
@@ -212,9 +203,10 @@ def test_kill_9_during_the_detail_phase_then_resume_loses_doubles_and_refetches_
             time.sleep(0.01)
         os.kill(proc.pid, signal.SIGKILL)
         proc.communicate(timeout=30)
-        kept = {url.split(site.base_url, 1)[1] for url in kept_details(out)}
+        kept = {url.split(site.base_url, 1)[1] for url in state_backend.kept_details(out)}
         assert 5 <= len(kept) < 21
-        resumed = crawl(site.base_url, out, "--query", MAO, "--details", "--resume", settings=SEQUENTIAL)
+        resumed = crawl(site.base_url, out, "--query", MAO, "--details", "--resume",
+                        settings=(*SEQUENTIAL, *state_backend.settings))
         requests = documents(site.server.requests)
     finally:
         site.stop()

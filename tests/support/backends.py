@@ -48,6 +48,20 @@ class StateBackendUnderTest:
                 conn.close()
         return 0
 
+    def kept_details(self, out: Path, journals: str = JOURNALS) -> set[str]:
+        """The document URLs whose details (or failure) the running or killed run's journal kept (--details)."""
+        if self.url:
+            with self._pg() as conn:
+                return {url for (url,) in conn.execute("SELECT url FROM harvester_details")}
+        found: set[str] = set()
+        for journal in out.glob(journals):
+            conn = sqlite3.connect(journal, timeout=5)
+            try:
+                found.update(url for (url,) in conn.execute("SELECT url FROM details"))
+            finally:
+                conn.close()
+        return found
+
     def forget_pages_and_last_items(self, out: Path, items: int) -> int:
         """What a kill between staging a page's records and marking it done leaves: no done page and the last
         ``items`` staged records missing. The records left."""
