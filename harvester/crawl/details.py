@@ -31,13 +31,16 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import scrapy
+from parsel import Selector
 from scrapy.exceptions import CloseSpider
 from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
+from harvester.crawl.retry import RETRY_NOTE
 from harvester.crawl.run_keeper import RunKeeper
 from harvester.errors import ChallengePageError, HarvesterError, SpiderArgumentError
+from harvester.parsing.detect import raise_if_challenge
 from harvester.parsing.document import parse_document_page
 from harvester.profiles.model import Details
 from harvester.records import details_of, repair_fields
@@ -146,10 +149,11 @@ class DetailStage:
             yield from self._failed(item, response.url, f"HTTP {response.status}: not a document page but a "
                                     f"{ctype} response")
             return
-        if response.status >= 400:
-            yield from self._failed(item, response.url, f"HTTP {response.status}")
-            return
         try:
+            if response.status >= 400:  # 403 and 503 reach here (the spider's handle_httpstatus_list): a challenge?
+                raise_if_challenge(Selector(text=response.text), what="document page")
+                yield from self._failed(item, response.url, f"HTTP {response.status}{_attempts(response.request)}")
+                return
             page = parse_document_page(response.text, response.url, self.rules)
         except ChallengePageError as error:
             # Bot protection answers the document pages now: the crawl stops, as for a listing page's challenge
@@ -178,10 +182,7 @@ class DetailStage:
             reason = f"HTTP {failure.value.response.status}"
         else:
             reason = f"{failure.type.__name__}: {failure.getErrorMessage()}"
-        attempts = request.meta.get("retry_times", 0) + 1
-        if attempts > 1:
-            reason += f"; gave up after {attempts} attempts"
-        yield from self._failed(item, request.url, reason)
+        yield from self._failed(item, request.url, f"{reason}{_attempts(request)}")
 
     def _failed(self, item: dict[str, Any], url: str, reason: str) -> Iterator[Any]:
         self.keeper.detail_failed(url, reason)
@@ -191,3 +192,13 @@ class DetailStage:
     def _release(self, item: dict[str, Any], details: dict[str, Any] | None) -> Iterator[Any]:
         for row in (item, *self._waiting.pop(item["id"], [])):
             yield {**row, "details": details}
+
+
+def _attempts(request: scrapy.Request | None) -> str:
+    """"; <why retries stopped>" or "; gave up after N attempts" for a retried request, else ""."""
+    if request is None:
+        return ""
+    if request.meta.get(RETRY_NOTE):
+        return f"; {request.meta[RETRY_NOTE]}"
+    attempts = request.meta.get("retry_times", 0) + 1
+    return f"; gave up after {attempts} attempts" if attempts > 1 else ""
