@@ -40,7 +40,9 @@ def test_first_run_writes_run_file_manifest_state_and_dataset(replay_site, tmp_p
     assert manifest["counts"] == {
         "pages": 3, "failed_pages": 0, "records": 21, "new": 21, "changed": 0, "unchanged": 0, "invalid": 0,
         "duplicates": 0, "unresolved_names": manifest["counts"]["unresolved_names"],
+        "details_fetched": 0, "details_failed": 0, "details_reused": 0,  # no --details
     }
+    assert manifest["failed_details"] == []
     assert manifest["output"]["sha256"] == hashlib.sha256(run_path.read_bytes()).hexdigest()
     assert (manifest["exit_code"], manifest["finish_reason"], manifest["mode"]) == (0, "finished", "incremental")
     assert manifest["arguments"]["query"] == MAO
