@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import functools
 import html
 import json
 import os
@@ -26,6 +27,7 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from importlib import resources
 from urllib.parse import parse_qs, urlsplit
 
 PAGE_SIZE = 10
@@ -435,6 +437,11 @@ class BenchServer:
                 c.empty += 1
             c.bytes += len(body)
             return _response("200 OK", b"" if method == b"HEAD" else body, close=close)
+        if url.path.startswith("/document/"):  # --details: every result's document page is one real page's markup
+            c.other += 1
+            body = _document_page()
+            c.bytes += len(body)
+            return _response("200 OK", b"" if method == b"HEAD" else body, close=close)
         if url.path == "/robots.txt":
             c.robots += 1
             return _response("200 OK", b"User-agent: *\nAllow: /\n", b"text/plain", close=close)
@@ -442,6 +449,13 @@ class BenchServer:
             return _response("200 OK", json.dumps(c.as_dict()).encode(), b"application/json", close=close)
         c.other += 1
         return _response("404 Not Found", b"<html><body><h1>Page not found</h1></body></html>", close=close)
+
+
+@functools.cache
+def _document_page() -> bytes:
+    """The replica's document page built from a real one's <main> (fixtures/README.md), for every document."""
+    page = "data/demo/wilson/documents/cable-anastas-mikoyan-joseph-stalin.html"
+    return resources.files("harvester").joinpath(page).read_bytes()
 
 
 async def serve(site: Site, latency_ms: float, port: int, max_seconds: float, parent: int | None) -> None:

@@ -30,10 +30,13 @@ def parse_document_page(text: str, url: str, rules: Details) -> DocumentPage:
     """Read a document page by its profile's ``[details]`` rules. ``url`` is where it was fetched (links are
     made absolute against it)."""
     selector = Selector(text=text)
-    raise_if_challenge(selector, what="document page")
+    raise_if_challenge(selector, what="document page", deep=False)  # the title: cheap
     root = selector.root
     found = sum(1 for marker in rules.markers if extract(marker, root) is not None or _present(marker, root))
     if found < rules.min_markers:
+        # The deep look (challenge markup, the visible text) only for a page without the document marks: it wraps
+        # every text node of the page, half of reading a document page that has them (docs/capture.md, Speed).
+        raise_if_challenge(selector, what="document page")
         title = _page_title(root)
         shown = f" (its title: {title!r})" if title else ""
         raise NotADocumentError(f"{url}: not {rules.what}: {found} of the {rules.min_markers} marks of one{shown}")
