@@ -144,6 +144,10 @@ class DetailStage:
 
     def parsed(self, response: Response, item: dict[str, Any]) -> Iterator[Any]:
         """A document page came back: its details join the item (and every row waiting for the same page)."""
+        if not same_site(response.url, item["url"]):  # an HTTP or <meta> redirect to another host: not read
+            host = urlsplit(response.url).hostname
+            yield from self._failed(item, item["url"], f"redirected to another host ({host}): not read")
+            return
         if not isinstance(response, TextResponse):
             ctype = response.headers.get(b"Content-Type", b"").decode("latin-1") or "untyped"
             yield from self._failed(item, response.url, f"HTTP {response.status}: not a document page but a "
