@@ -5,8 +5,13 @@ records as 1.3.0 ones."""
 from __future__ import annotations
 
 import json
+from types import SimpleNamespace
 
 import pytest
+import scrapy
+from scrapy.http import HtmlResponse
+from scrapy.settings import Settings
+from scrapy.statscollectors import MemoryStatsCollector
 
 from harvester.crawl.details import listing_unchanged, wanted
 from harvester.crawl.outcome import FAILED, OK, decide_outcome
@@ -19,6 +24,7 @@ from harvester.products.data import read_manifest, read_records
 from harvester.records import FIELDS, SCHEMA_VERSION, build_record, repair_fields, upgraded
 from harvester.storage.journal import Journal
 from harvester.storage.state import StateStore, content_hash
+from tests.support.paths import REPO
 
 RAW = {
     "source": "wilson",
@@ -172,3 +178,78 @@ def test_products_read_a_manifest_of_a_1_2_0_run(tmp_path):
     manifest["schema_version"] = "1.2.0"
     path.write_text(json.dumps(manifest), encoding="utf-8")
     assert read_manifest(path)["counts"]["details_reused"] == 0
+
+
+# --- the stage itself, with a stand-in run ------------------------------------------------------------------
+
+
+class _Journal:
+    def __init__(self, kept=None):
+        self.kept = dict(kept or {})
+
+    def kept_details(self, ids):
+        return {i: self.kept[i] for i in ids if i in self.kept}
+
+    def keep_details(self, record_id, url, details, failure):
+        self.kept[record_id] = (url, details, failure)
+
+
+class _Keeper:
+    def __init__(self, stored=None, kept=None):
+        self.failed = []
+        self.run = SimpleNamespace(stored=lambda ids: {i: stored[i] for i in ids if i in (stored or {})},
+                                   journal=_Journal(kept))
+
+    def detail_failed(self, url, reason):
+        self.failed.append((url, reason))
+
+
+def _stage(stored=None, kept=None):
+    spider = WilsonSpider(query="mao", details="1")
+    spider.keeper = _Keeper(stored, kept)
+    spider.crawler = SimpleNamespace(stats=MemoryStatsCollector(SimpleNamespace(settings=Settings())))
+    return spider, spider._details
+
+
+def _item(**changes):
+    return {**RAW, "details": None, **changes} if "details" in changes else {**RAW, **changes}
+
+
+def test_follow_reuses_stored_details_of_an_unchanged_row_and_follows_a_changed_one():
+    stored = {RAW["id"]: build_record({**RAW, "details": details()}, crawled_at="2025-01-02T03:04:05Z")}
+    spider, stage = _stage(stored)
+    [reused] = list(stage.follow([_item()]))
+    assert reused["details"] == details()
+    [request] = list(stage.follow([_item(title="Telegram from Shtykov to Vyshinsky, 26 June")]))
+    assert isinstance(request, scrapy.Request)
+    assert (request.url, request.priority, request.dont_filter) == (RAW["url"], 10, True)
+    assert request.callback == spider.parse_document
+    assert request.meta["harvester_detail_of"] == RAW["id"]
+    assert spider.crawler.stats.get_value("harvester/details/reused") == 1
+
+
+def test_a_row_listed_twice_waits_for_the_same_page_and_a_kept_page_is_not_fetched_again():
+    spider, stage = _stage()
+    first, second = _item(page=0), _item(page=1, position=11)
+    outputs = list(stage.follow([first])) + list(stage.follow([second]))
+    assert len(outputs) == 1  # one request; the second row waits for it
+    page = (REPO / "harvester/data/demo/wilson/documents/telegram-shtykov-vyshinsky.html").read_bytes()
+    response = HtmlResponse(RAW["url"], body=page, encoding="utf-8", request=outputs[0])
+    rows = list(spider.parse_document(response, item=first))
+    assert [r["page"] for r in rows] == [0, 1]
+    assert rows[0]["details"]["record_id"]
+    assert rows[0]["details"] == rows[1]["details"]
+    assert spider.keeper.run.journal.kept[RAW["id"]][1] == rows[0]["details"]
+    _spider, again = _stage(kept=spider.keeper.run.journal.kept)  # a resumed run
+    [resumed] = list(again.follow([first]))
+    assert resumed["details"] == rows[0]["details"]
+
+
+def test_a_document_page_redirected_to_another_host_is_not_read():
+    spider, stage = _stage()
+    [request] = list(stage.follow([_item()]))
+    elsewhere = HtmlResponse("https://example.org/landing", body=b"<html><h1>hi</h1></html>", encoding="utf-8",
+                             request=request)
+    [row] = list(spider.parse_document(elsewhere, item=_item()))
+    assert row["details"] is None
+    assert spider.keeper.failed == [(RAW["url"], "redirected to another host (example.org): not read")]
