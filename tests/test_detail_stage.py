@@ -212,7 +212,7 @@ def _stage(stored=None, kept=None):
 
 
 def _item(**changes):
-    return {**RAW, "details": None, **changes} if "details" in changes else {**RAW, **changes}
+    return {**RAW, **changes}
 
 
 def test_follow_reuses_stored_details_of_an_unchanged_row_and_follows_a_changed_one():

@@ -170,6 +170,33 @@ def test_an_incremental_run_fetches_the_details_of_new_and_changed_records_only(
     assert all(r["details"] is not None for r in records)
 
 
+def test_a_tracked_reparse_of_a_capture_without_the_document_pages_keeps_the_stored_details(tmp_path):
+    """Run 2 reused every stored detail (its capture holds no document page): reparsing it as a tracked run
+    keeps the details in the dataset instead of turning them into null."""
+    server = ReplayServer(WILSON_SITE)
+    base_url = server.start()
+    out = tmp_path / "out"
+    try:
+        assert crawl(base_url, out, "--query", MAO, "--details").code == 0
+        second = crawl(base_url, out, "--query", MAO, "--details", "--full")
+        assert second.code == 0, second.stderr
+    finally:
+        server.stop()
+    records, manifest = run_files(out)
+    assert manifest["counts"]["details_reused"] == 21
+    warc = out / "wilson" / manifest["captures"][0]["path"]
+    one_off = harvester("reparse", str(warc), "--out", str(tmp_path / "alone.jsonl"))
+    assert "0 document pages read, 0 failed, 21 not captured" in one_off.stderr
+    assert all(r["details"] is None for r in read_jsonl(tmp_path / "alone.jsonl"))  # nothing to read them from
+    tracked = harvester("reparse", str(warc), "--output-dir", str(out))
+    assert tracked.code == 0, tracked.stderr
+    again, reparsed = run_files(out)
+    assert reparsed["mode"] == "reparse"
+    assert (reparsed["counts"]["unchanged"], reparsed["counts"]["changed"]) == (21, 0)
+    assert comparable(again) == comparable(records)
+    assert all(r["details"] is not None for r in read_jsonl(out / "wilson" / "dataset.jsonl"))
+
+
 def test_details_needs_a_profile_that_declares_document_pages(tmp_path):
     result = harvester("crawl", "--auto", "http://127.0.0.1:9/listing", "--details", "--output-dir", str(tmp_path))
     assert result.code == 2
