@@ -4,6 +4,7 @@ nothing lost, nothing doubled and no document page fetched twice once its detail
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -84,13 +85,7 @@ def test_a_registry_change_then_reparse_gives_unknown_people_the_archives_id(det
     form from the document page's pill (agrees null); every other record is unchanged."""
     out, records, manifest, _requests = detailed
     warc = out / "wilson" / manifest["captures"][0]["path"]
-    registry = tmp_path / "persons"
-    shutil.copytree(Path(str(resources.files("harvester").joinpath("data/persons"))), registry)
-    core = registry / "core.toml"
-    text = core.read_text(encoding="utf-8")
-    entry = text[text.index('[[person]]\nid = "hv:ivan-kovalev"'):]
-    entry = entry[: entry.index("\n[[person]]") + 1]
-    core.write_text(text.replace(entry, ""), encoding="utf-8")
+    registry = without_kovalev(tmp_path)
     target = tmp_path / "reparsed.jsonl"
     result = harvester("reparse", str(warc), "--out", str(target), "--registry", str(registry))
     assert result.code == 0, result.stderr
@@ -106,6 +101,43 @@ def test_a_registry_change_then_reparse_gives_unknown_people_the_archives_id(det
         assert (kovalev["id"], kovalev["name"], kovalev["agrees"]) == ("wilson:people/kovalev-ivan", "Kovalev, Ivan",
                                                                         None)
     assert all(after[i]["details"] == before[i]["details"] for i in concerned)
+
+
+def without_kovalev(tmp_path: Path) -> Path:
+    """A copy of the person registry without Ivan Kovalev."""
+    registry = tmp_path / "persons"
+    shutil.copytree(Path(str(resources.files("harvester").joinpath("data/persons"))), registry)
+    core = registry / "core.toml"
+    text = core.read_text(encoding="utf-8")
+    entry = text[text.index('[[person]]\nid = "hv:ivan-kovalev"'):]
+    core.write_text(text.replace(entry[: entry.index("\n[[person]]") + 1], ""), encoding="utf-8")
+    return registry
+
+
+def test_the_crawls_worker_pool_joins_details_with_the_crawls_registry(detailed, tmp_path):
+    """Every record built in the worker process (HARVESTER_NORMALIZE_WORKER_AFTER=0) with the registry of
+    HARVESTER_PERSON_REGISTRY: the same records as a reparse of the first crawl's capture with that registry."""
+    out, _records, manifest, _requests = detailed
+    registry = without_kovalev(tmp_path)
+    reparsed = tmp_path / "reparsed.jsonl"
+    warc = out / "wilson" / manifest["captures"][0]["path"]
+    assert harvester("reparse", str(warc), "--out", str(reparsed), "--registry", str(registry)).code == 0
+    server = ReplayServer(WILSON_SITE)
+    base_url = server.start()
+    try:
+        # the same port as the first crawl is not available: compare without the host
+        result = crawl(base_url, tmp_path / "out", "--query", MAO, "--details",
+                       settings=("-s", f"HARVESTER_PERSON_REGISTRY={registry}",
+                                 "-s", "HARVESTER_NORMALIZE_WORKER_AFTER=0"))
+    finally:
+        server.stop()
+    assert result.code == 0, result.stderr
+    records, crawled = run_files(tmp_path / "out")
+    assert crawled["stats"]["harvester/worker/records"] == 21
+    hostless = lambda rows, base: json.loads(json.dumps(comparable(rows)).replace(base, "HOST"))  # noqa: E731
+    first_base = read_jsonl(reparsed)[0]["url"].split("/document/")[0]
+    assert hostless(records, base_url) == hostless(read_jsonl(reparsed), first_base)
+    assert any(p["id"] == "wilson:people/kovalev-ivan" for r in records for p in r["people"])
 
 
 def test_a_failed_document_page_is_named_and_counted_and_its_record_kept(tmp_path):
