@@ -240,6 +240,10 @@ def test_a_row_listed_twice_waits_for_the_same_page_and_a_kept_page_is_not_fetch
     assert rows[0]["details"]["record_id"]
     assert rows[0]["details"] == rows[1]["details"]
     assert spider.keeper.run.journal.kept[RAW["id"]][1] == rows[0]["details"]
+    [late] = list(stage.follow([_item(page=2)]))  # listed once more, after its page was read: no second request
+    assert isinstance(late, dict)
+    assert late["details"] == rows[0]["details"]
+    assert spider.crawler.stats.get_value("harvester/details/resumed") is None
     _spider, again = _stage(kept=spider.keeper.run.journal.kept)  # a resumed run
     [resumed] = list(again.follow([first]))
     assert resumed["details"] == rows[0]["details"]

@@ -93,6 +93,7 @@ class DetailStage:
         self.rules = rules
         # id -> the other rows of the same document waiting for its page (a row listed twice in one crawl)
         self._waiting: dict[str, list[dict[str, Any]]] = {}
+        self._done: set[str] = set()  # ids whose page this session read (or failed): a later row of one is a duplicate
 
     @property
     def keeper(self) -> RunKeeper:
@@ -116,6 +117,9 @@ class DetailStage:
                 continue
             if key in self._waiting:  # listed twice while its page is in flight: joins the first row
                 self._waiting[key].append(item)
+                continue
+            if key in self._done:  # listed again after its page was read: the dedupe pipeline drops it
+                yield {**item, "details": kept[key][1] if key in kept else None}
                 continue
             earlier = stored.get(key)
             if earlier is not None and earlier.get("details") is not None and listing_unchanged(item, earlier):
@@ -194,6 +198,7 @@ class DetailStage:
         yield from self._release(item, None)
 
     def _release(self, item: dict[str, Any], details: dict[str, Any] | None) -> Iterator[Any]:
+        self._done.add(item["id"])
         for row in (item, *self._waiting.pop(item["id"], [])):
             yield {**row, "details": details}
 
