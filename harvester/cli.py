@@ -282,7 +282,8 @@ def cmd_parse(args: argparse.Namespace) -> int:
 def cmd_reparse(args: argparse.Namespace) -> int:
     from harvester.crawl.reparse import Tally, build_spider, capture_info, into_run, reparse
     from harvester.normalize.names import Registry, default_registry
-    from harvester.storage.files import dumps, write_lines_atomically
+    from harvester.storage.files import write_lines_atomically
+    from harvester.storage.jsontext import dumps
     from harvester.storage.plan import RunPlan
 
     paths = [Path(name) for name in args.files]

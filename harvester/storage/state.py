@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import os
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
@@ -22,6 +21,7 @@ from typing import Any
 from harvester.errors import StateError, StorageError
 from harvester.storage import failures
 from harvester.storage.files import write_jsonl_atomically
+from harvester.storage.jsontext import canonical, loads
 
 STORE_FORMAT = "1"
 
@@ -62,8 +62,7 @@ def content_hash(record: dict[str, Any]) -> str:
     content = {name: record.get(name) for name in CONTENT_FIELDS}
     if content["extra"] is None:
         del content["extra"]
-    blob = json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+    return hashlib.sha256(canonical(content)).hexdigest()
 
 
 def _open_error(error: sqlite3.Error, path: Path) -> StateError | StorageError:
@@ -203,7 +202,7 @@ class StateStore:
         for record_json, first_seen, last_seen in self.conn.execute(
             "SELECT record, first_seen, last_seen FROM records ORDER BY id"
         ):
-            record = json.loads(record_json)
+            record = loads(record_json)
             record["first_seen"] = first_seen
             record["last_seen"] = last_seen
             yield record

@@ -7,13 +7,13 @@ only a successful run's finish writes, in one transaction that also exports the 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
 from pathlib import Path
 from typing import Any
 
 from harvester.storage.files import write_jsonl_atomically
+from harvester.storage.jsontext import loads
 
 BATCH = 1000
 
@@ -75,7 +75,7 @@ class PgStateStore:
                 (self.source, last, last, BATCH),
             ).fetchall()
             for record_id, record_json, first_seen, last_seen in rows:
-                record = json.loads(record_json)
+                record = loads(record_json)
                 record["first_seen"] = first_seen
                 record["last_seen"] = last_seen
                 yield record
