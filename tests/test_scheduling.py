@@ -110,7 +110,8 @@ def test_a_bad_job_list_is_one_line_and_exit_2(tmp_path, capsys, body, expected)
         load_jobs(path)
     assert main(["jobs", str(path)]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("harvester: error: ") and expected in err, err
+    assert err.startswith("harvester: error: "), err
+    assert expected in err, err
     assert err.count("\n") == 1
 
 
