@@ -227,6 +227,8 @@ class PostgresBackend:
     def schedule_book(self, plan: RunPlan, create: bool = True) -> Any:
         from harvester.storage.backends.postgres.schedule import PgScheduleBook
 
+        if not create and self.conn.execute("SELECT to_regclass('harvester_finishes')").fetchone()[0] is None:
+            return None  # no scheduler has used this database: a run books nothing
         return PgScheduleBook(self.conn)
 
     def close(self) -> None:
