@@ -343,3 +343,28 @@ def test_an_unreachable_node_is_named_and_exit_1_the_others_still_get_jobs(tmp_p
     err = capsys.readouterr().err
     assert "harvester: error: scrapyd http://127.0.0.1:1 cannot be reached" in err
     assert len(server.scheduled) == 2
+
+
+@pytest.mark.e2e
+def test_a_run_books_its_finish_where_a_scheduler_keeps_a_book(tmp_path, replay_site, state_backend):
+    from harvester.storage.backends import open_backend
+
+    out = tmp_path / "out"
+    crawl = ("crawl", "wilson", "--query", "mao zedong", "--output-dir", str(out), *LOCAL, *state_backend.settings,
+             "-s", f"WILSON_BASE_URL={replay_site.base_url}", "--nolog")  # fmt: skip
+    assert harvester(*crawl).code == 0
+    assert not (out / ".schedule.sqlite").exists()  # no scheduler: no book, nothing more written
+    plan = RunPlan("wilson", "incremental", out, {}, state_url=state_backend.url)
+    backend = open_backend(plan)
+    try:
+        assert backend.schedule_book(plan, create=False) is None
+        backend.schedule_book(plan).close()  # a scheduler made it
+        assert harvester(*crawl, "-s", "HARVESTER_RUN_ID=job-1").code == 0
+        book = backend.schedule_book(plan, create=False)
+        (key, finish), = book.finishes().items()
+        book.close()
+    finally:
+        backend.close()
+    manifest = json.loads((out / "wilson" / "runs" / "job-1.json").read_text(encoding="utf-8"))
+    assert key == manifest["job_key"]
+    assert (finish.job_id, finish.run_id, finish.exit_code, finish.reason) == ("job-1", "job-1", 0, "finished")
