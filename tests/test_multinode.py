@@ -29,7 +29,7 @@ from tests.support.scrapyd import children, deploy_egg, scrapyd_daemon, wait
 pytestmark = [pytest.mark.slow, pytest.mark.e2e, pytest.mark.multinode]
 
 LEASE_SECONDS = 6
-DELAY = 0.6  # each replica answer waits this long: a job takes seconds, so the kill lands mid-job
+DELAY = 1.0  # each replica answer waits this long: a job takes seconds, so the kill lands mid-job
 SEARCHES = {  # name: (spider arguments, the replica's expected pages)
     "mao": ({"query": "mao zedong"}, ["search-mao-zedong-page-0", "search-mao-zedong-page-1",
                                       "search-mao-zedong-page-2"]),

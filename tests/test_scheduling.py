@@ -203,6 +203,9 @@ def test_interrupted_lost_retried_due_and_not_due(six_jobs):
     assert decisions["b/two"].reason.startswith("due, but its host b.test is busy")
     assert decisions["b/three"].reason.startswith("retry, but its host b.test is busy")
     assert decisions["a/three"].action == WAIT  # due, host a busy with the resume
+    # a run of the job started by hand after the submission, finished: the submission is not lost
+    by_hand = JobState(submission=submitted(5, "y"), finish=Finished(None, "r", 0, "finished", "2026-12-03T07:58:00Z"))
+    assert decide([b1], {b1.job_key: by_hand}, nodes(0), {}, NOW)[0].reason.startswith("next due")
     # resumes go first: the least-loaded node first, then the other
     assert (decisions["a/one"].node, decisions["b/one"].node) == ("http://n0", "http://n1")
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from harvester.errors import NodeError
 from harvester.scheduling import scrapyd
-from harvester.scheduling.decide import SUBMIT, Decision, JobState, decide
+from harvester.scheduling.decide import SUBMIT, Decision, JobState, decide, finished_since
 from harvester.scheduling.due import next_due
 from harvester.scheduling.jobs import JobList, load_jobs
 from harvester.scheduling.standing import job_states, state_of
@@ -35,7 +35,7 @@ def _status(state: JobState) -> str:
         return "running"
     if state.unfinished:
         return "interrupted (resumable)"
-    if state.submission and (state.finish is None or state.finish.job_id != state.submission.job_id):
+    if state.submission and not finished_since(state.finish, state.submission):
         return f"submitted to {scrapyd.shown(state.submission.node)}"
     return "idle"
 

@@ -54,6 +54,13 @@ def job_of(scrapyd_job_id: str) -> str:
     return scrapyd_job_id.rsplit("-", 2)[0]
 
 
+def finished_since(finish: Finished | None, submission: Submission) -> bool:
+    """Whether a run of the job ended after the submission: the submitted one, or one started by hand later."""
+    if finish is None:
+        return False
+    return finish.job_id == submission.job_id or finish.finished_at >= submission.submitted_at
+
+
 def _why(job: Job, state: JobState, listed: dict[str, str], now: datetime) -> tuple[str | None, str, datetime]:
     """(a reason to submit, or None; why it waits; when it is due)."""
     last = state.submission
@@ -65,7 +72,7 @@ def _why(job: Job, state: JobState, listed: dict[str, str], now: datetime) -> tu
         return None, "running (its job lock is held)", due_at
     if state.unfinished:
         return "resume", "", due_at
-    if last is not None and (state.finish is None or state.finish.job_id != last.job_id):
+    if last is not None and not finished_since(state.finish, last):
         return "lost", "", due_at
     if last is not None and state.finish is not None and state.finish.exit_code == RETRY_LATER:
         return "retry", "", due_at
