@@ -116,10 +116,11 @@ def cmd_schedule(path: Path, nodes_text: str, dry_run: bool) -> int:
                     job_id, decision.node or "", now.strftime(_STAMP), decision.reason == "resume"))  # fmt: skip
                 submitted += 1
             print(_line(decision) + (" (dry run)" if dry_run and decision.action == SUBMIT else ""))
+    # stdout: what was decided (cron: > /dev/null); stderr: only what needs a person, so cron mails only then
+    print(f"harvester: schedule: {submitted} submitted, {len(listed.jobs)} jobs, {len(loads)} of {len(urls)} "
+          "nodes reachable")  # fmt: skip
     for error in errors:
         print(f"harvester: error: {error}", file=sys.stderr)
-    print(f"harvester: schedule: {submitted} submitted, {len(listed.jobs)} jobs, {len(loads)} of {len(urls)} "
-          f"nodes reachable", file=sys.stderr)  # fmt: skip
     return 1 if errors else 0
 
 
