@@ -100,7 +100,10 @@ class SqliteBackend:
             raise StateError(f"{path}: cannot open the host leases: {error}") from None
 
     def job_running(self, plan: RunPlan) -> bool:
-        """Try the job's file lock and give it straight back: a lock held means a run of the job is alive."""
+        """Try the job's file lock and give it straight back: a lock held means a run of the job is alive. No
+        lock file: no run holds it (a run keeps its lock file while it runs)."""
+        if not plan.lock_path.exists():
+            return False
         try:
             JobLock(plan.lock_path, f"job {plan.job_key}").release()
         except RunSetupError:
