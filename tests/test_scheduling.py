@@ -158,8 +158,9 @@ def nodes(*loads: int, jobs: tuple[frozenset, ...] = ()) -> list[NodeLoad]:
     return [NodeLoad(f"http://n{i}", load, jobs[i] if i < len(jobs) else frozenset()) for i, load in enumerate(loads)]
 
 
-def submitted(minutes_ago: int, job_id: str = "x") -> Submission:
-    return Submission(job_id, "http://n0", (NOW - timedelta(minutes=minutes_ago)).strftime("%Y-%m-%dT%H:%M:%SZ"), False)
+def submitted(minutes_ago: int, job_id: str = "x", reason: str = "due") -> Submission:
+    at = (NOW - timedelta(minutes=minutes_ago)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return Submission(job_id, "http://n0", at, reason)
 
 
 def test_first_round_one_job_per_host_to_the_least_loaded_nodes(six_jobs):
@@ -206,6 +207,12 @@ def test_interrupted_lost_retried_due_and_not_due(six_jobs):
     # a run of the job started by hand after the submission, finished: the submission is not lost
     by_hand = JobState(submission=submitted(5, "y"), finish=Finished(None, "r", 0, "finished", "2026-12-03T07:58:00Z"))
     assert decide([b1], {b1.job_key: by_hand}, nodes(0), {}, NOW)[0].reason.startswith("next due")
+    # a resubmission of a lost job that is lost too waits for the next due time, saying why
+    twice = JobState(submission=submitted(5, "y", reason="lost"), finish=done)
+    waits = decide([b1], {b1.job_key: twice}, nodes(0), {}, NOW)[0]
+    assert waits.action == WAIT
+    assert waits.reason.startswith("lost twice: submitted as y to http://n0")
+    assert decide([b1], {b1.job_key: twice}, nodes(0), {}, NOW + timedelta(hours=1))[0].reason == "due"
     # resumes go first: the least-loaded node first, then the other
     assert (decisions["a/one"].node, decisions["b/one"].node) == ("http://n0", "http://n1")
 
@@ -238,10 +245,10 @@ def test_the_book_and_the_job_lock_probe_on_both_backends(tmp_path, state_backen
     try:
         book = backend.schedule_book(plan)
         assert (book.submissions(), book.finishes(), book.leased_hosts()) == ({}, {}, {})
-        book.record_submission(plan.job_key, Submission("j1", "http://n0", "2026-12-03T08:00:00Z", False))
-        book.record_submission(plan.job_key, Submission("j2", "http://n1", "2026-12-03T09:00:00Z", True))
+        book.record_submission(plan.job_key, Submission("j1", "http://n0", "2026-12-03T08:00:00Z", "due"))
+        book.record_submission(plan.job_key, Submission("j2", "http://n1", "2026-12-03T09:00:00Z", "resume"))
         book.record_finish(plan.job_key, "j2", "j2", 0, "finished")
-        assert book.submissions() == {plan.job_key: Submission("j2", "http://n1", "2026-12-03T09:00:00Z", True)}
+        assert book.submissions() == {plan.job_key: Submission("j2", "http://n1", "2026-12-03T09:00:00Z", "resume")}
         finish = book.finishes()[plan.job_key]
         assert (finish.job_id, finish.exit_code, finish.reason) == ("j2", 0, "finished")
         assert finish.finished_at.endswith("Z")

@@ -113,7 +113,7 @@ def cmd_schedule(path: Path, nodes_text: str, dry_run: bool) -> int:
                     errors.append(str(error))
                     continue
                 book.record_submission(decision.job.job_key, Submission(
-                    job_id, decision.node or "", now.strftime(_STAMP), decision.reason == "resume"))  # fmt: skip
+                    job_id, decision.node or "", now.strftime(_STAMP), decision.reason))  # fmt: skip
                 submitted += 1
             print(_line(decision) + (" (dry run)" if dry_run and decision.action == SUBMIT else ""))
     # stdout: what was decided (cron: > /dev/null); stderr: only what needs a person, so cron mails only then

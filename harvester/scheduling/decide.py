@@ -5,7 +5,9 @@ A job is submitted when it is not already pending or running (on a node's lists,
 
 * its run journal is unfinished (the run was killed, or stopped by a busy host after some pages): **resume**;
 * its last submission never finished (its node died before the run started, or it was refused) and is on no
-  node's list: **lost**, submitted again;
+  node's list: **lost**, submitted again, once: a resubmission that is lost too (a job that dies before its run
+  starts: the egg or a dependency missing on the node) waits for the job's next due time, saying so, instead of
+  being submitted every minute;
 * its last run stopped because its host was busy (exit 75) before it fetched anything: **retry**;
 * or it is **due** by its schedule (``due.py``) since its last submission.
 
@@ -73,7 +75,11 @@ def _why(job: Job, state: JobState, listed: dict[str, str], now: datetime) -> tu
     if state.unfinished:
         return "resume", "", due_at
     if last is not None and not finished_since(state.finish, last):
-        return "lost", "", due_at
+        if last.reason != "lost":
+            return "lost", "", due_at
+        if due_at > now:
+            return None, (f"lost twice: submitted as {last.job_id} to {last.node}, which never ran it to the end "
+                          f"(see that node's log of the job); next due {due_at:%Y-%m-%d %H:%M:%S}Z"), due_at
     if last is not None and state.finish is not None and state.finish.exit_code == RETRY_LATER:
         return "retry", "", due_at
     if due_at <= now:

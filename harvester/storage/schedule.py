@@ -4,7 +4,7 @@
 
 ``submissions``
     the last time ``harvester schedule`` handed the job to a scrapyd node: the scrapyd job id (which names the
-    run), the node, when (the scheduler's clock), and whether it asked for a resume.
+    run), the node, when (the scheduler's clock), and why (resume, lost, retry, due).
 ``finishes``
     how the job's last run ended, written by the run itself when it finishes (:meth:`harvester.storage.run.Run.finish`):
     the name it was given (the scrapyd job id), its run id, exit code and finish reason. A run killed with
@@ -27,7 +27,7 @@ BOOK_FILE = ".schedule.sqlite"
 
 _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS submissions (job_key TEXT PRIMARY KEY, job_id TEXT NOT NULL, node TEXT NOT NULL, "
-    "submitted_at TEXT NOT NULL, resume INTEGER NOT NULL)",
+    "submitted_at TEXT NOT NULL, reason TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS finishes (job_key TEXT PRIMARY KEY, job_id TEXT, run_id TEXT NOT NULL, "
     "exit_code INTEGER NOT NULL, reason TEXT NOT NULL, finished_at TEXT NOT NULL)",
 )
@@ -38,7 +38,7 @@ class Submission:
     job_id: str
     node: str
     submitted_at: str  # %Y-%m-%dT%H:%M:%SZ, UTC
-    resume: bool
+    reason: str  # why it was submitted: resume, lost, retry or due (harvester.scheduling.decide)
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,7 @@ class Finished:
 
 
 def _submissions(rows: list[tuple]) -> dict[str, Submission]:
-    return {row[0]: Submission(row[1], row[2], row[3], bool(row[4])) for row in rows}
+    return {row[0]: Submission(row[1], row[2], row[3], row[4]) for row in rows}
 
 
 def _finishes(rows: list[tuple]) -> dict[str, Finished]:
@@ -76,7 +76,7 @@ class SqliteScheduleBook:
     def record_submission(self, job_key: str, submission: Submission) -> None:
         self.conn.execute(
             "INSERT OR REPLACE INTO submissions VALUES (?, ?, ?, ?, ?)",
-            (job_key, submission.job_id, submission.node, submission.submitted_at, int(submission.resume)),
+            (job_key, submission.job_id, submission.node, submission.submitted_at, submission.reason),
         )
 
     def record_finish(self, job_key: str, job_id: str | None, run_id: str, exit_code: int, reason: str) -> None:

@@ -15,7 +15,7 @@ from harvester.storage.schedule import Submission, _finishes, _submissions
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS harvester_submissions (
     job_key text COLLATE "C" PRIMARY KEY, job_id text NOT NULL, node text NOT NULL, submitted_at text NOT NULL,
-    resume boolean NOT NULL
+    reason text NOT NULL
 );
 CREATE TABLE IF NOT EXISTS harvester_finishes (
     job_key text COLLATE "C" PRIMARY KEY, job_id text, run_id text NOT NULL, exit_code integer NOT NULL,
@@ -33,7 +33,7 @@ class PgScheduleBook:
 
     def submissions(self) -> dict[str, Submission]:
         return _submissions(self.conn.execute(
-            "SELECT job_key, job_id, node, submitted_at, resume FROM harvester_submissions").fetchall())
+            "SELECT job_key, job_id, node, submitted_at, reason FROM harvester_submissions").fetchall())
 
     def finishes(self) -> dict[str, Any]:
         return _finishes(self.conn.execute(
@@ -43,8 +43,8 @@ class PgScheduleBook:
         self.conn.execute(
             "INSERT INTO harvester_submissions VALUES (%s, %s, %s, %s, %s) ON CONFLICT (job_key) DO UPDATE SET "
             "job_id = excluded.job_id, node = excluded.node, submitted_at = excluded.submitted_at, "
-            "resume = excluded.resume",
-            (job_key, submission.job_id, submission.node, submission.submitted_at, submission.resume),
+            "reason = excluded.reason",
+            (job_key, submission.job_id, submission.node, submission.submitted_at, submission.reason),
         )
 
     def record_finish(self, job_key: str, job_id: str | None, run_id: str, exit_code: int, reason: str) -> None:
