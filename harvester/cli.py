@@ -1,5 +1,5 @@
-"""The ``harvester`` command: crawl, parse, serve, demo, names, profile (--suggest), score; and for data users
-export, report, diff, status (harvester/products/).
+"""The ``harvester`` command: crawl, parse, serve, demo, names, profile (--suggest), score; for data users
+export, report, diff, status (harvester/products/); for many nodes jobs and schedule (harvester/scheduling/).
 
 Exit codes: 0 success; 1 the run failed (no records, a challenge page, failed pages, errors, its files could not
 be written); 2 bad usage or bad input (unknown spider, facet or sort, a missing file, a file that is not a
@@ -283,7 +283,8 @@ def cmd_parse(args: argparse.Namespace) -> int:
 def cmd_reparse(args: argparse.Namespace) -> int:
     from harvester.crawl.reparse import Tally, build_spider, capture_info, into_run, reparse
     from harvester.normalize.names import Registry, default_registry
-    from harvester.storage.files import dumps, write_lines_atomically
+    from harvester.storage.files import write_lines_atomically
+    from harvester.storage.jsontext import dumps
     from harvester.storage.plan import RunPlan
 
     paths = [Path(name) for name in args.files]
@@ -572,6 +573,21 @@ def cmd_status(args: argparse.Namespace) -> int:
     return _product("status", args)
 
 
+# --- many jobs on many nodes (harvester/scheduling/, docs/scaling.md) ---------------------------------------
+
+
+def cmd_jobs(args: argparse.Namespace) -> int:
+    from harvester.scheduling.commands import cmd_jobs as run
+
+    return run(args.file, args.json)
+
+
+def cmd_schedule(args: argparse.Namespace) -> int:
+    from harvester.scheduling.commands import cmd_schedule as run
+
+    return run(args.file, args.scrapyd, args.dry_run)
+
+
 # --- parser -------------------------------------------------------------------------------------------------
 
 
@@ -692,6 +708,17 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument("--max-age", type=float, metavar="HOURS", help="a last run older than this needs attention")
     status.add_argument("--json", action="store_true", help="JSON instead of a table")
     status.set_defaults(handler=cmd_status)
+
+    jobs = sub.add_parser("jobs", help="the jobs of a job list: job keys, next due time, last run (docs/scaling.md)")
+    jobs.add_argument("file", type=Path, metavar="FILE.toml")
+    jobs.add_argument("--json", action="store_true", help="JSON instead of a table")
+    jobs.set_defaults(handler=cmd_jobs)
+
+    schedule = sub.add_parser("schedule", help="submit a job list's due jobs to scrapyd nodes (run it from cron)")
+    schedule.add_argument("file", type=Path, metavar="FILE.toml")
+    schedule.add_argument("--scrapyd", required=True, metavar="URL[,URL...]", help="the scrapyd nodes")
+    schedule.add_argument("--dry-run", action="store_true", help="say what would be submitted, submit nothing")
+    schedule.set_defaults(handler=cmd_schedule)
     return parser
 
 

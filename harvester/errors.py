@@ -83,3 +83,13 @@ class SiteError(HarvesterError, ValueError):
 
 class FaultPlanError(HarvesterError, ValueError):
     """A fault plan for the test servers that cannot be used."""
+
+
+class JobListError(HarvesterError, ValueError):
+    """A job list (``harvester jobs`` / ``schedule`` FILE.toml) that cannot be used: the message names the job."""
+
+
+class NodeError(HarvesterError):
+    """A scrapyd node that cannot be reached or refuses a call: the scheduler says which and exits 1."""
+
+    exit_code: int = FAILED

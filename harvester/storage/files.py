@@ -15,9 +15,7 @@ from typing import Any
 
 import jsonlines
 
-
-def dumps(obj: Any) -> str:
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+from harvester.storage.jsontext import dumps
 
 
 def write_jsonl_atomically(path: Path, records: Iterable[dict[str, Any]]) -> int:
@@ -61,6 +59,7 @@ def _write_atomically(path: Path, items: Iterable[Any], encode: Any) -> int:
         Path(tmp).unlink(missing_ok=True)
         raise
     return count
+
 
 def write_json_atomically(path: Path, data: dict[str, Any]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)

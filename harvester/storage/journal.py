@@ -22,7 +22,7 @@ from typing import Any
 from harvester.errors import RunSetupError, StorageError
 from harvester.model import Counts, PageSummary
 from harvester.storage import failures
-from harvester.storage.files import dumps
+from harvester.storage.jsontext import dumps, loads
 from harvester.storage.plan import ordered
 from harvester.storage.state import connect
 
@@ -210,7 +210,7 @@ class Journal:
             for record_id, url, details, failure in self.conn.execute(
                 f"SELECT id, url, details, failure FROM details WHERE id IN ({marks})", chunk  # noqa: S608
             ):
-                out[record_id] = (url, None if details is None else json.loads(details), failure)
+                out[record_id] = (url, None if details is None else loads(details), failure)
         return out
 
     def status_counts(self) -> dict[str | None, int]:
@@ -225,7 +225,7 @@ class Journal:
     def records(self, statuses: Iterable[str] | None = None) -> Iterator[dict[str, Any]]:
         """Staged records in harvest order, optionally only those with one of ``statuses``."""
         for line in self.record_lines(statuses):
-            yield json.loads(line)
+            yield loads(line)
 
     def record_lines(self, statuses: Iterable[str] | None = None) -> Iterator[str]:
         """:meth:`records` as staged: each one's JSON text (:func:`harvester.storage.state.dumps`), not decoded."""
@@ -236,9 +236,9 @@ class Journal:
 
     def state_rows(self, default_seen: str) -> Iterator[tuple[str, str, str, str]]:
         for record_id, digest, record in self.conn.execute("SELECT id, hash, record FROM items ORDER BY seq"):
-            seen = json.loads(record).get("crawled_at") or default_seen
+            seen = loads(record).get("crawled_at") or default_seen
             yield record_id, digest, record, seen
 
     def invalid(self) -> Iterator[dict[str, Any]]:
         for record, errors in self.conn.execute("SELECT record, errors FROM invalid ORDER BY seq"):
-            yield {"record": json.loads(record), "errors": json.loads(errors)}
+            yield {"record": loads(record), "errors": json.loads(errors)}

@@ -61,7 +61,10 @@ def confined(root: Path, *parts: str) -> Path:
 
 
 def ordered(record: dict[str, Any]) -> dict[str, Any]:
-    """The record with the contract's fields first, in contract order; extra fields after them."""
+    """The record with the contract's fields first, in contract order; extra fields after them. A record that
+    is in that order already (as :func:`harvester.records.build_record` makes them) is returned as it is."""
+    if tuple(record) == FIELDS:
+        return record
     out = {name: record.get(name) for name in FIELDS if name in record}
     out.update((k, v) for k, v in record.items() if k not in out)
     return out

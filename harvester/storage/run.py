@@ -322,10 +322,30 @@ class Run:
                 if reason == HOST_BUSY and not self.resumed and not self.journal.item_count() \
                         and not self.journal.done_pages():
                     self._remove_job()  # nothing was fetched: no empty journal left to discard or resume
+                self._book_finish(reason, exit_code)
                 return Finish(exit_code, problems, None, manifest_path)
-            return self._finish(reason, exit_code, list(problems), facts, failed_pages, failed_details or [])
+            done = self._finish(reason, exit_code, list(problems), facts, failed_pages, failed_details or [])
+            self._book_finish(reason, exit_code)
+            return done
         finally:
             self.release()
+
+    def _book_finish(self, reason: str, exit_code: int) -> None:
+        """Tell the scheduler's book how the job's run ended (``harvester schedule`` reads it; a run started by
+        hand is booked too, without a job id). A book that cannot be written costs the scheduler a resubmission,
+        never the run."""
+        if not self.plan.tracked:
+            return
+        try:
+            book = self.backend.schedule_book(self.plan, create=False)
+            if book is None:
+                return
+            try:
+                book.record_finish(self.plan.job_key, self.plan.run_id, self.run_id, exit_code, reason)
+            finally:
+                book.close()
+        except storage_errors() as error:
+            logger.warning("the scheduler's book was not told how job %s ended: %s", self.plan.job_key, error)
 
     def _finish(
         self,

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import os
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
@@ -23,6 +22,7 @@ from urllib.parse import urlsplit, urlunsplit
 from harvester.errors import StateError, StorageError
 from harvester.storage import failures
 from harvester.storage.files import write_jsonl_atomically
+from harvester.storage.jsontext import canonical, loads
 
 STORE_FORMAT = "1"
 
@@ -87,8 +87,7 @@ def content_hash(record: dict[str, Any]) -> str:
     if "details" in content:  # the document page's links and the archive's evidence on people carry the host
         content["details"] = _hostless(content["details"])
         content["people"] = _hostless(content["people"])
-    blob = json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+    return hashlib.sha256(canonical(content)).hexdigest()
 
 
 def _open_error(error: sqlite3.Error, path: Path) -> StateError | StorageError:
@@ -202,7 +201,7 @@ class StateStore:
             chunk = wanted[start : start + 500]
             marks = ",".join("?" * len(chunk))
             rows = self.conn.execute(f"SELECT id, record FROM records WHERE id IN ({marks})", chunk)  # noqa: S608
-            out.update((record_id, json.loads(record)) for record_id, record in rows)
+            out.update((record_id, loads(record)) for record_id, record in rows)
         return out
 
     def commit(self, rows: Iterable[tuple[str, str, str, str]], *, then: Callable[[], int] | None = None) -> int:
@@ -239,7 +238,7 @@ class StateStore:
         for record_json, first_seen, last_seen in self.conn.execute(
             "SELECT record, first_seen, last_seen FROM records ORDER BY id"
         ):
-            record = json.loads(record_json)
+            record = loads(record_json)
             record["first_seen"] = first_seen
             record["last_seen"] = last_seen
             yield record

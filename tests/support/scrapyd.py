@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
+import signal
 import socket
 import subprocess
 import sys
@@ -40,6 +42,41 @@ def wait(what: str, check: Callable[[], Any], deadline: float) -> Any:
 def start_scrapyd(home: Path, *, env: Mapping[str, str], project_cfg: str | None) -> Iterator[str]:
     """scrapyd in ``home`` (its eggs, logs and dbs there), bound to 127.0.0.1; yields its base URL.
     ``project_cfg``: a scrapy.cfg for scrapyd's folder (a project importable without an egg), or None."""
+    with scrapyd_daemon(home, env=env, project_cfg=project_cfg) as (base, _proc):
+        yield base
+
+
+def deploy_egg(base: str, egg: Path, project: str = "harvester", version: str = "1") -> dict:
+    """``addversion.json`` with the egg, as scrapyd-deploy does (multipart form)."""
+    import uuid
+
+    boundary = uuid.uuid4().hex
+    parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
+             for k, v in (("project", project), ("version", version))]
+    parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="egg"; filename="{egg.name}"\r\n'
+                 "Content-Type: application/octet-stream\r\n\r\n".encode() + egg.read_bytes() + b"\r\n")
+    body = b"".join(parts) + f"--{boundary}--\r\n".encode()
+    request = urllib.request.Request(f"{base}/addversion.json", data=body,
+                                     headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return json.loads(response.read())
+
+
+def children(pid: int) -> list[int]:
+    """The live child processes of ``pid`` (Linux /proc): a scrapyd's crawls."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if int(fields[1]) == pid:
+                found.append(int(stat.parent.name))
+    return found
+
+
+@contextlib.contextmanager
+def scrapyd_daemon(home: Path, *, env: Mapping[str, str], project_cfg: str | None,
+                   max_proc: int = 1) -> Iterator[tuple[str, subprocess.Popen]]:
+    """:func:`start_scrapyd`, also yielding the daemon's process (a test that kills it)."""
     home.mkdir(parents=True, exist_ok=True)
     port = free_port()
     (home / "scrapyd.conf").write_text(
@@ -52,7 +89,7 @@ def start_scrapyd(home: Path, *, env: Mapping[str, str], project_cfg: str | None
         "items_dir =\n"
         "jobs_to_keep = 5\n"
         "poll_interval = 0.2\n"
-        "max_proc = 1\n",
+        f"max_proc = {max_proc}\n",
         encoding="utf-8",
     )
     if project_cfg is not None:
@@ -71,8 +108,11 @@ def start_scrapyd(home: Path, *, env: Mapping[str, str], project_cfg: str | None
 
     try:
         wait("daemonstatus.json", ready, time.monotonic() + 30)
-        yield base
+        yield base, proc
     finally:
+        for child in children(proc.pid):  # its crawls, so that none outlives the test
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(child, signal.SIGTERM)
         proc.terminate()
         try:
             proc.wait(timeout=10)

@@ -130,6 +130,15 @@ class StateBackend(Protocol):
         """The leases of ``holder``, a run of ``plan``'s job that holds the job's lock (so a lease of the same job
         is a dead run's, and is taken over); None where this backend keeps none for the plan."""
         ...
+    def job_running(self, plan: RunPlan) -> bool:
+        """Whether a run of the plan's job holds its lock now (read by the scheduler, never waits)."""
+        ...
+
+    def schedule_book(self, plan: RunPlan, create: bool = True) -> Any:
+        """The scheduler's book (submissions, finishes, leased hosts: :mod:`harvester.storage.schedule`); None
+        when ``create`` is false and there is none (a run books its finish only where a scheduler keeps a book)."""
+        ...
+
     def close(self) -> None: ...
 
 

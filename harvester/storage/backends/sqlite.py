@@ -20,6 +20,7 @@ from harvester.storage.journal import Journal
 from harvester.storage.leases import SqliteLeases
 from harvester.storage.locks import JobLock, source_lock
 from harvester.storage.plan import RunPlan
+from harvester.storage.schedule import BOOK_FILE, SqliteScheduleBook
 from harvester.storage.state import StateStore
 
 LEASES_FILE = ".hosts.sqlite"
@@ -97,6 +98,23 @@ class SqliteBackend:
             return SqliteLeases(path, holder, plan.job_key, seconds)
         except (OSError, sqlite3.Error) as error:
             raise StateError(f"{path}: cannot open the host leases: {error}") from None
+
+    def job_running(self, plan: RunPlan) -> bool:
+        """Try the job's file lock and give it straight back: a lock held means a run of the job is alive. No
+        lock file: no run holds it (a run keeps its lock file while it runs)."""
+        if not plan.lock_path.exists():
+            return False
+        try:
+            JobLock(plan.lock_path, f"job {plan.job_key}").release()
+        except RunSetupError:
+            return True
+        return False
+
+    def schedule_book(self, plan: RunPlan, create: bool = True) -> SqliteScheduleBook | None:
+        """None when ``create`` is false and no scheduler has made the book (a run never litters the folder)."""
+        if not create and not (Path(plan.output_dir) / BOOK_FILE).is_file():
+            return None
+        return SqliteScheduleBook(plan.output_dir)
 
     def close(self) -> None:
         return None

@@ -227,5 +227,22 @@ class PostgresBackend:
 
         return PgLeases(connect(self.url), holder, plan.job_key, seconds)
 
+    def job_running(self, plan: RunPlan) -> bool:
+        """Whether some session holds the job's advisory lock (``pg_locks``: looked at, not taken)."""
+        key = lock_key("job", plan.job_key) & 0xFFFFFFFFFFFFFFFF
+        row = self.conn.execute(
+            "SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted AND classid = %s AND objid = %s "
+            "AND objsubid = 1 AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+            (key >> 32, key & 0xFFFFFFFF),
+        ).fetchone()
+        return row is not None
+
+    def schedule_book(self, plan: RunPlan, create: bool = True) -> Any:
+        from harvester.storage.backends.postgres.schedule import PgScheduleBook
+
+        if not create and self.conn.execute("SELECT to_regclass('harvester_finishes')").fetchone()[0] is None:
+            return None  # no scheduler has used this database: a run books nothing
+        return PgScheduleBook(self.conn)
+
     def close(self) -> None:
         self.conn.close()

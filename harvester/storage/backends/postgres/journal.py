@@ -18,8 +18,8 @@ from psycopg.types.json import Jsonb
 
 from harvester.errors import RunSetupError
 from harvester.model import Counts, PageSummary
-from harvester.storage.files import dumps
 from harvester.storage.journal import JOURNAL_FORMAT
+from harvester.storage.jsontext import dumps, loads
 from harvester.storage.plan import RunPlan, ordered
 
 BATCH = 1000
@@ -162,7 +162,7 @@ class PgJournal:
                 "SELECT id, url, details, failure FROM harvester_details WHERE job_key = %s AND id = ANY(%s)",
                 wanted[start : start + BATCH],
             ):
-                out[record_id] = (url, None if details is None else json.loads(details), failure)
+                out[record_id] = (url, None if details is None else loads(details), failure)
         return out
 
     def status_counts(self) -> dict[str | None, int]:
@@ -191,7 +191,7 @@ class PgJournal:
 
     def records(self, statuses: Iterable[str] | None = None) -> Iterator[dict[str, Any]]:
         for line in self.record_lines(statuses):
-            yield json.loads(line)
+            yield loads(line)
 
     def record_lines(self, statuses: Iterable[str] | None = None) -> Iterator[str]:
         wanted = set(statuses) if statuses is not None else None
@@ -201,9 +201,9 @@ class PgJournal:
 
     def state_rows(self, default_seen: str) -> Iterator[tuple[str, str, str, str]]:
         for record_id, digest, record in self._in_order("harvester_items", "id, hash, record"):
-            seen = json.loads(record).get("crawled_at") or default_seen
+            seen = loads(record).get("crawled_at") or default_seen
             yield record_id, digest, record, seen
 
     def invalid(self) -> Iterator[dict[str, Any]]:
         for record, errors in self._in_order("harvester_invalid", "record, errors"):
-            yield {"record": json.loads(record), "errors": json.loads(errors)}
+            yield {"record": loads(record), "errors": json.loads(errors)}

@@ -7,13 +7,13 @@ only a successful run's finish writes, in one transaction that also exports the 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
 from pathlib import Path
 from typing import Any
 
 from harvester.storage.files import write_jsonl_atomically
+from harvester.storage.jsontext import loads
 
 BATCH = 1000
 
@@ -60,7 +60,7 @@ class PgStateStore:
                 "SELECT id, record FROM harvester_records WHERE source = %s AND id = ANY(%s)",
                 (self.source, wanted[start : start + BATCH]),
             )
-            out.update((record_id, json.loads(record)) for record_id, record in rows.fetchall())
+            out.update((record_id, loads(record)) for record_id, record in rows.fetchall())
         return out
 
     def commit(self, rows: Iterable[tuple[str, str, str, str]], *, then: Callable[[], int] | None = None) -> int:
@@ -87,7 +87,7 @@ class PgStateStore:
                 (self.source, last, last, BATCH),
             ).fetchall()
             for record_id, record_json, first_seen, last_seen in rows:
-                record = json.loads(record_json)
+                record = loads(record_json)
                 record["first_seen"] = first_seen
                 record["last_seen"] = last_seen
                 yield record
