@@ -71,6 +71,7 @@ def test_content_hashes_of_stored_records_do_not_change():
         people=[{"name": "Joseph Stalin", "id": "stalin", "written": "Filippov [Stalin]"}],
         extra={"a": "b"},
     )
-    content = {name: record.get(name) for name in CONTENT_FIELDS}
+    # the fields 1.3.0 added (--details) are left out of the hash while null: the content as it was hashed before
+    content = {name: record.get(name) for name in CONTENT_FIELDS if name not in ("doc_type_archive", "details")}
     before = json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     assert content_hash(record) == hashlib.sha256(before.encode("utf-8")).hexdigest()
