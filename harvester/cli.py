@@ -282,17 +282,21 @@ def cmd_parse(args: argparse.Namespace) -> int:
 
 def cmd_reparse(args: argparse.Namespace) -> int:
     from harvester.crawl.reparse import Tally, build_spider, capture_info, into_run, reparse
+    from harvester.crawl.workers import usable_cpus
     from harvester.normalize.names import Registry, default_registry
     from harvester.storage.files import write_lines_atomically
     from harvester.storage.jsontext import dumps
     from harvester.storage.plan import RunPlan
 
+    if args.workers is not None and args.workers < 1:
+        raise UsageError(f"--workers {args.workers}: give 1 or more")
     paths = [Path(name) for name in args.files]
     info = capture_info(paths)
     spider = build_spider(info, _spider_classes())
     registry = Registry.load(args.registry) if args.registry else default_registry()
     tally = Tally()
-    records = reparse(paths, spider, registry, tally)
+    records = reparse(paths, spider, registry, tally, arguments=info.get("arguments") or {},
+                      registry_path=args.registry, processes=args.workers or usable_cpus())  # fmt: skip
     if args.out:
         _check_output(args.out)
         written = write_lines_atomically(args.out, (dumps(record) for record in records))
@@ -637,6 +641,8 @@ def build_parser() -> argparse.ArgumentParser:
     reparse.add_argument("--out", type=Path, help="write the records to this file only (else: a new tracked run)")
     reparse.add_argument("--output-dir", type=Path, help="root folder of the tracked layout (default: output)")
     reparse.add_argument("--registry", metavar="FILE|DIR", help="a person registry instead of the packaged one")
+    reparse.add_argument("--workers", type=int, default=None, metavar="N",
+                         help="processes that read pages (default: one a usable CPU; 1: none, all in this one)")
     reparse.set_defaults(handler=cmd_reparse)
 
     serve = sub.add_parser("serve", help="serve a fixture site (folder with site.toml) on 127.0.0.1")

@@ -6,31 +6,27 @@ listing response is read by the spider's own ``parse_page`` and turned into reco
 ``records.raw_item`` and ``records.build_record`` a crawl uses, then de-duplicated and checked against the
 contract like a crawl's. A record's ``crawled_at`` is the ``WARC-Date`` of the response it came from: when the
 page was fetched, not when it was re-read. A plain loop rather than Scrapy's engine: no scheduler, no
-politeness, no downloader (docs/performance.md, "reparse").
+politeness, no downloader. Pages are read on every core for a capture of many pages
+(:mod:`harvester.crawl.reparse_pages`); what is decided across pages (duplicates, the contract, the run) is
+decided here, in page order (docs/performance.md, "Reparse").
 """
 
 from __future__ import annotations
 
 import logging
-from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from scrapy.http import HtmlResponse, Request, TextResponse, XmlResponse
-from scrapy.http.headers import Headers
-from scrapy.responsetypes import responsetypes
-
 from harvester.crawl.details import DOCUMENT_CALLBACK, listing_unchanged
-from harvester.errors import CaptureError, HarvesterError, PageError, SpiderArgumentError
+from harvester.crawl.reparse_pages import DocumentRead, Tally, read_all
+from harvester.errors import CaptureError, SpiderArgumentError
 from harvester.normalize.names import Registry
-from harvester.parsing.document import parse_document_page
 from harvester.pipelines.dedupe import dedupe_key
-from harvester.pipelines.normalize import count_normalisation, repair_text
+from harvester.pipelines.normalize import count_normalisation, report_repairs
 from harvester.pipelines.output import item_key
 from harvester.pipelines.validate import record_errors
-from harvester.records import build_record, details_of, raw_item, with_details
+from harvester.records import with_details
 from harvester.storage.plan import RunPlan
 from harvester.storage.run import Finish, Run
 from harvester.storage.warc import Captured, read_exchanges, read_info
@@ -39,20 +35,6 @@ logger = logging.getLogger(__name__)
 
 #: The callbacks whose responses are listing pages (``ListingSpider.parse`` / ``parse_offloaded``).
 LISTING_CALLBACKS = frozenset({"parse", "parse_offloaded"})
-
-
-@dataclass
-class Tally:
-    """What a reparse counted (the same ``harvester/...`` names as a crawl's stats)."""
-
-    counts: Counter[str] = field(default_factory=Counter)
-    failed_pages: list[dict[str, str]] = field(default_factory=list)
-    failed_details: list[dict[str, str]] = field(default_factory=list)  # document pages (--details)
-    invalid: list[dict[str, Any]] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-
-    def inc_value(self, key: str, count: int = 1) -> None:
-        self.counts[key] += count
 
 
 def capture_info(paths: Iterable[Path]) -> dict[str, Any]:
@@ -102,19 +84,32 @@ def document_pages(exchanges: Iterable[Captured]) -> dict[str, Captured]:
     }
 
 
-def reparse(paths: list[Path], spider: Any, registry: Registry, tally: Tally) -> Iterator[dict[str, Any]]:
+def reparse(
+    paths: list[Path], spider: Any, registry: Registry, tally: Tally, *, arguments: dict[str, Any] | None = None,
+    registry_path: str | None = None, processes: int = 1,
+) -> Iterator[dict[str, Any]]:
     """Every valid record of the captures, once each, in page order. A capture of a ``--details`` crawl (its
-    spider arguments say so) has its document pages re-read too and joined as the crawl joined them."""
+    spider arguments say so) has its document pages re-read too and joined as the crawl joined them.
+    ``processes`` > 1: pages are read on that many cores (:mod:`harvester.crawl.reparse_pages`; the spider is
+    rebuilt there from ``arguments``, the capture's, and the registry loaded from ``registry_path``)."""
     exchanges = [exchange for path in paths for exchange in read_exchanges(path, tally.warnings.append)]
     tally.inc_value("harvester/captured_responses", len(exchanges))
-    documents = document_pages(exchanges) if getattr(spider, "details", False) else None
+    details = bool(getattr(spider, "details", False))
+    documents = document_pages(exchanges) if details else {}
+    read, pages = read_all(listing_pages(exchanges), documents, spider=spider, registry=registry,
+                           registry_path=registry_path, arguments=arguments or {}, processes=processes)  # fmt: skip
+    del exchanges  # the pages' bodies are the pool's (or the iterator's) now
     seen: set[tuple[str, ...]] = set()
     warned: set[tuple[str, str]] = set()
-    for page, exchange in listing_pages(exchanges):
-        for item in _page_items(spider, page, exchange, tally):
-            if documents is not None and item.get("id") and item.get("url"):
-                item["details"] = _details(spider, documents.get(item["id"]), tally)
-            record = build_record(repair_text(item, tally, warned), crawled_at=_utc(exchange.date), registry=registry)
+    for page in pages:
+        tally.merge(page.tally)
+        for failure in page.tally.failed_pages:
+            logger.warning("page not reparsed: %s: %s", failure["url"], failure["reason"])
+        for item, record, repaired, unreadable in page.built:
+            report_repairs(item, repaired, unreadable, tally, warned)
+            if details and item.get("id") and item.get("url"):
+                record = with_details(record, _details(documents.get(item["id"]), read.get(item["id"]), tally),
+                                      registry=registry)  # fmt: skip
             count_normalisation(record, tally)
             key = dedupe_key(record)
             if key in seen:
@@ -130,66 +125,20 @@ def reparse(paths: list[Path], spider: Any, registry: Registry, tally: Tally) ->
             yield record
 
 
-def _response(exchange: Captured, page: int | None = None) -> Any:
-    headers = Headers(exchange.headers)
-    cls = responsetypes.from_args(headers=headers, url=exchange.url, body=exchange.body)
-    request = Request(exchange.url, cb_kwargs={"page": page})
-    return cls(url=exchange.url, status=exchange.status, headers=headers, body=exchange.body, request=request)
-
-
-def _details(spider: Any, exchange: Captured | None, tally: Tally) -> dict[str, Any] | None:
-    """A record's captured document page read again (:func:`harvester.records.details_of`), or None: not
-    captured (the crawl reused stored details, or the request got no answer) or failed, as in the crawl."""
-    if exchange is None:
+def _details(exchange: Captured | None, read: DocumentRead | None, tally: Tally) -> dict[str, Any] | None:
+    """A record's captured document page, read again, or None: not captured (the crawl reused stored details,
+    or the request got no answer) or failed, as in the crawl."""
+    if exchange is None or read is None:
         tally.inc_value("harvester/details/not_captured")
         return None
-    response = _response(exchange)
-    if not isinstance(response, TextResponse) or response.status >= 400:
-        return _detail_failed(tally, exchange, f"HTTP {response.status}")
-    try:
-        document = parse_document_page(response.text, response.url, spider.detail_rules())
-    except HarvesterError as error:
-        return _detail_failed(tally, exchange, f"HTTP {response.status}: {error}")
+    details, failure = read
+    if failure is not None:
+        tally.inc_value("harvester/details/failed")
+        tally.failed_details.append({"url": exchange.url, "reason": failure})
+        logger.warning("document page not reparsed: %s: %s (its record is kept, details null)", exchange.url, failure)
+        return None
     tally.inc_value("harvester/details/fetched")
-    return details_of(document)
-
-
-def _detail_failed(tally: Tally, exchange: Captured, reason: str) -> None:
-    tally.inc_value("harvester/details/failed")
-    tally.failed_details.append({"url": exchange.url, "reason": reason})
-    logger.warning("document page not reparsed: %s: %s (its record is kept, details null)", exchange.url, reason)
-
-
-def _page_items(spider: Any, page: int | None, exchange: Captured, tally: Tally) -> list[dict[str, Any]]:
-    response = _response(exchange, page)
-    if not isinstance(response, HtmlResponse | XmlResponse):
-        return _failed(tally, exchange, "not a listing page")
-    try:
-        listing = spider.parse_page(response)
-    except (PageError, HarvesterError) as error:
-        return _failed(tally, exchange, str(error))
-    page = spider.page_number(exchange.url) if page is None else page
-    tally.inc_value("harvester/pages_parsed")
-    tally.inc_value("harvester/blocks", len(listing.blocks))
-    offset = spider.page_offset(page, listing)
-    profile = spider.profile_for(exchange.url)
-    return [
-        raw_item(block, source=spider.name, listing_url=exchange.url, page=page, offset=offset, profile=profile,
-                 titles=spider.titles)
-        for block in listing.blocks
-    ]  # fmt: skip
-
-
-def _failed(tally: Tally, exchange: Captured, reason: str) -> list[dict[str, Any]]:
-    tally.inc_value("harvester/failed_pages")
-    tally.failed_pages.append({"url": exchange.url, "reason": f"HTTP {exchange.status}: {reason}"})
-    logger.warning("page not reparsed: %s: HTTP %s: %s", exchange.url, exchange.status, reason)
-    return []
-
-
-def _utc(warc_date: str) -> str:
-    """WARC-Date (ISO 8601, maybe with fractions of a second) as the records' ``YYYY-MM-DDTHH:MM:SSZ``."""
-    return warc_date[:19] + "Z"
+    return details
 
 
 def into_run(

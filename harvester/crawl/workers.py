@@ -48,7 +48,7 @@ Built = tuple[dict[str, Any], list[str], list[str]]
 # --- in a worker --------------------------------------------------------------------------------------------
 
 
-def _start_worker(crawl: int) -> None:
+def start_worker(crawl: int) -> None:
     """A worker ignores Ctrl-C (the crawl finishes what is in flight) and exits when the crawl is gone: the
     pool's queues do not tell it (every worker holds both ends of them), so it watches the crawl's pid."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -147,7 +147,7 @@ class Workers:
             self.pool = ProcessPoolExecutor(
                 self.processes,
                 mp_context=multiprocessing.get_context("forkserver"),
-                initializer=_start_worker,
+                initializer=start_worker,
                 initargs=(os.getpid(),),
             )
 
