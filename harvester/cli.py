@@ -574,6 +574,12 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
+    if args.jobs is not None:  # every node's jobs, from the shared state (harvester/scheduling/)
+        from harvester.scheduling.commands import cmd_job_status
+
+        if args.max_age is not None and args.max_age <= 0:
+            raise UsageError(f"--max-age {args.max_age}: give a number of hours above 0")
+        return cmd_job_status(args.jobs, args.max_age, args.json)
     return _product("status", args)
 
 
@@ -713,6 +719,8 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument("--output-dir", type=Path, help="the output folder (default: output)")
     status.add_argument("--max-age", type=float, metavar="HOURS", help="a last run older than this needs attention")
     status.add_argument("--json", action="store_true", help="JSON instead of a table")
+    status.add_argument("--jobs", type=Path, metavar="FILE.toml",
+                        help="the jobs of a job list, on whichever node ran them, from the shared state")
     status.set_defaults(handler=cmd_status)
 
     jobs = sub.add_parser("jobs", help="the jobs of a job list: job keys, next due time, last run (docs/scaling.md)")

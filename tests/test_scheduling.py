@@ -381,3 +381,26 @@ def test_a_run_books_its_finish_where_a_scheduler_keeps_a_book(tmp_path, replay_
     manifest = json.loads((out / "wilson" / "runs" / "job-1.json").read_text(encoding="utf-8"))
     assert key == manifest["job_key"]
     assert (finish.job_id, finish.run_id, finish.exit_code, finish.reason) == ("job-1", "job-1", 0, "finished")
+
+
+def test_status_of_a_job_list_reads_every_nodes_runs_from_the_shared_state(tmp_path, capsys):
+    from harvester.scheduling.standing import state_of
+
+    path = write_list(tmp_path, LIST.format(out=tmp_path / "out", base="http://127.0.0.1:8000"))
+    listed = load_jobs(path)
+    assert main(["status", "--jobs", str(path)]) == 0  # nothing ran yet, and no age was asked for
+    assert "0 need attention" in capsys.readouterr().err
+    assert main(["status", "--jobs", str(path), "--max-age", "1"]) == 1
+    assert capsys.readouterr().out.count("never ran") == len(listed.jobs)
+    first, second, *rest = listed.jobs
+    with state_of(listed) as (_backend, book):  # what the nodes' runs book when they finish
+        book.record_finish(first.job_key, "j1", "r1", 0, "finished")
+        book.record_finish(second.job_key, "j2", "r2", 1, "finished")
+        for job in rest:
+            book.record_finish(job.job_key, "j3", "r3", 75, "host_busy")  # retried by the scheduler: no failure
+    assert main(["status", "--jobs", str(path), "--json"]) == 1
+    rows = {row["job"]: row for row in json.loads(capsys.readouterr().out)}
+    assert rows[first.name]["attention"] is None
+    assert rows[second.name]["attention"] == "last run failed (exit 1, finished)"
+    assert all(rows[job.name]["attention"] is None for job in rest)
+    assert main(["status", "--jobs", str(path), "--max-age", "0"]) == 2  # bad input: one line, exit 2

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from harvester.errors import NodeError
+from harvester.errors import OK, RETRY_LATER, NodeError
 from harvester.scheduling import scrapyd
 from harvester.scheduling.decide import SUBMIT, Decision, JobState, decide, finished_since
 from harvester.scheduling.due import next_due
@@ -81,6 +81,41 @@ def cmd_jobs(path: Path, as_json: bool) -> int:
         rows = job_rows(listed, job_states(listed, backend, book), now)
     sys.stdout.write(json.dumps(rows, indent=2) + "\n" if as_json else _table(rows))
     return 0
+
+
+def needs_attention(row: dict[str, Any], now: datetime, max_age_hours: float | None) -> str | None:
+    """Why a job of the list needs a person (its last run failed; with a maximum age, it is too old or never
+    ran), or None. Exit 75 (host busy: retried by the scheduler) is not a failure, as in ``harvester status``."""
+    last = row["last_run"]
+    if last is not None and last["exit_code"] not in (OK, RETRY_LATER):
+        return f"last run failed (exit {last['exit_code']}, {last['finish_reason']})"
+    if max_age_hours is None:
+        return None
+    if last is None:
+        return "never ran"
+    age = (now - datetime.strptime(last["finished_at"], _STAMP).replace(tzinfo=UTC)).total_seconds() / 3600
+    return f"last run ended {age:.1f} h ago (more than {max_age_hours:g} h)" if age > max_age_hours else None
+
+
+def cmd_job_status(path: Path, max_age_hours: float | None, as_json: bool) -> int:
+    """``harvester status --jobs FILE.toml``: every job of the list, on whichever node ran it, from the shared
+    state; exit 1 when one needs attention (a monitor's check)."""
+    listed = load_jobs(path)
+    now = _now()
+    with state_of(listed) as (backend, book):
+        rows = job_rows(listed, job_states(listed, backend, book), now)
+    for row in rows:
+        row["attention"] = needs_attention(row, now, max_age_hours)
+    if as_json:
+        sys.stdout.write(json.dumps(rows, indent=2) + "\n")
+    else:
+        sys.stdout.write(_table(rows))
+        for row in rows:
+            if row["attention"]:
+                print(f"attention: {row['job']} ({row['job_key']}): {row['attention']}")
+    flagged = sum(1 for row in rows if row["attention"])
+    print(f"harvester: status: {len(rows)} jobs, {flagged} need attention", file=sys.stderr)
+    return 1 if flagged else 0
 
 
 def _line(decision: Decision) -> str:
