@@ -5,9 +5,10 @@ A page's reading needs only the page, the capture's spider and the registry, so 
 here. It comes back with its own :class:`Tally`. :func:`harvester.crawl.reparse.reparse` merges the tallies in
 page order, and logs what failed there, so counts, failures and warnings are those of a one-process reparse.
 Reparse has no network and no politeness, so it is bound by CPU (``docs/performance.md``, "Reparse").
-The pool is :class:`concurrent.futures.ProcessPoolExecutor`, started by forkserver like the crawl's
-(``crawl/workers.py``). Each worker builds the spider and loads the registry once (:func:`_context`). A worker
-gets each listing page's bytes and sends back records.
+The pool is :class:`concurrent.futures.ProcessPoolExecutor`. On Linux it forks, since a reparse runs no thread,
+so the workers inherit the spider and registry already loaded. Elsewhere it uses forkserver, like the crawl's
+pool (``crawl/workers.py``), and each worker builds the spider and loads the registry once (:func:`_context`).
+A worker gets each listing page's bytes and sends back records.
 """
 
 from __future__ import annotations
@@ -16,12 +17,13 @@ import json
 import logging
 import multiprocessing
 import os
+import sys
+import threading
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
 from scrapy.http import HtmlResponse, Request, TextResponse, XmlResponse
@@ -126,9 +128,12 @@ def read_all(
     if processes <= 1 or len(pages) < MIN_PAGES_FOR_POOL:
         read = {key: read_document(spider, exchange) for key, exchange in documents.items()}
         return read, (read_listing(spider, registry, page, exchange) for page, exchange in pages)
-    pool = ProcessPoolExecutor(max_workers=processes, mp_context=multiprocessing.get_context("forkserver"),
-                               initializer=start_worker, initargs=(os.getpid(),))  # fmt: skip
     where: Where = (type(spider), json.dumps(dict(arguments), sort_keys=True), registry_path)
+    method = _start_method()
+    if method == "fork":
+        _CONTEXTS[where] = (spider, registry)
+    pool = ProcessPoolExecutor(max_workers=processes, mp_context=multiprocessing.get_context(method),
+                               initializer=start_worker, initargs=(os.getpid(),))  # fmt: skip
     try:
         keys = list(documents)
         chunk = max(1, len(keys) // (processes * 4))
@@ -175,12 +180,24 @@ def _closing(
 Where = tuple[type, str, str | None]
 
 
-@lru_cache(maxsize=4)
+#: This process's spider and registry for a capture: a worker builds them for its first page, or inherits them
+#: from the reparse's process when the pool forks.
+_CONTEXTS: dict[Where, tuple[Any, Registry]] = {}
+
+
 def _context(where: Where) -> tuple[Any, Registry]:
-    """A worker's spider and registry, built for its first page and kept for the rest."""
-    cls, arguments, registry_path = where
-    registry = Registry.load(registry_path) if registry_path else default_registry()
-    return cls(**json.loads(arguments)), registry
+    if where not in _CONTEXTS:
+        cls, arguments, registry_path = where
+        registry = Registry.load(registry_path) if registry_path else default_registry()
+        _CONTEXTS[where] = (cls(**json.loads(arguments)), registry)
+    return _CONTEXTS[where]
+
+
+def _start_method() -> str:
+    """``fork`` where it is safe: on Linux, from a process with no other thread (a reparse has none, so the workers
+    inherit the loaded harvester, spider and registry instead of importing and loading them again, about a
+    second each); ``forkserver`` otherwise, as the crawl's pool."""
+    return "fork" if sys.platform == "linux" and threading.active_count() == 1 else "forkserver"
 
 
 def _listing_job(where: Where, job: tuple[int | None, Captured]) -> PageRead:
