@@ -42,8 +42,10 @@ def _reparse(warc, processes):
     return records, tally
 
 
-def test_a_pool_gives_the_records_counts_and_failures_of_one_process(capture, monkeypatch):
+@pytest.mark.parametrize("method", ["fork", "forkserver"])
+def test_a_pool_gives_the_records_counts_and_failures_of_one_process(capture, monkeypatch, method):
     monkeypatch.setattr(reparse_pages, "MIN_PAGES_FOR_POOL", 1)  # the replica's search has 3 pages
+    monkeypatch.setattr(reparse_pages, "_start_method", lambda: method)
     alone, alone_tally = _reparse(capture, 1)
     pooled, pooled_tally = _reparse(capture, 2)
     assert len(alone) == 21
