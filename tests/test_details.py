@@ -20,7 +20,7 @@ from harvester.devtools.replay import ReplayServer
 from tests.support import replica_documents as gen
 from tests.support.cli import LOCAL, harvester, read_jsonl
 from tests.support.paths import REPO, WILSON_SITE
-from tests.support.runs import MAO, SwitchableSite, comparable, crawl, run_files, site_copy
+from tests.support.runs import MAO, SwitchableSite, captured_details_crawl, comparable, crawl, run_files, site_copy
 
 pytestmark = [pytest.mark.e2e]
 
@@ -37,13 +37,7 @@ def documents(requests) -> dict[str, int]:
 def detailed(tmp_path_factory):
     """A tracked ``--details`` crawl of "mao zedong" (3 pages, 21 records), captured; the server then stopped."""
     out = tmp_path_factory.mktemp("detailed")
-    server = ReplayServer(WILSON_SITE)
-    base_url = server.start()
-    try:
-        result = crawl(base_url, out, "--query", MAO, "--details", "--capture")
-        requests = dict(server.requests)
-    finally:
-        server.stop()
+    result, requests = captured_details_crawl(out)
     assert result.code == 0, result.stderr
     records, manifest = run_files(out)
     return out, records, manifest, requests

@@ -15,8 +15,6 @@ import subprocess
 import sys
 import sysconfig
 import time
-import urllib.request
-import uuid
 import venv
 import zipfile
 from pathlib import Path
@@ -25,7 +23,7 @@ import pytest
 
 from tests.support.cli import read_jsonl
 from tests.support.paths import REPO
-from tests.support.scrapyd import call, start_scrapyd, wait
+from tests.support.scrapyd import call, deploy_egg, start_scrapyd, wait
 
 pytestmark = [pytest.mark.slow]
 
@@ -105,16 +103,7 @@ def test_a_zipped_egg_deployed_to_scrapyd_runs_a_job_that_writes_a_dataset(egg, 
     # No scrapy.cfg and no PYTHONPATH: the project exists only as the deployed egg.
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     with start_scrapyd(home, env=env, project_cfg=None) as base:
-        boundary = uuid.uuid4().hex
-        parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
-                 for k, v in (("project", "harvester"), ("version", "1"))]
-        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="egg"; filename="{egg.name}"\r\n'
-                     "Content-Type: application/octet-stream\r\n\r\n".encode() + egg.read_bytes() + b"\r\n")
-        body = b"".join(parts) + f"--{boundary}--\r\n".encode()
-        request = urllib.request.Request(f"{base}/addversion.json", data=body,
-                                         headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
-        with urllib.request.urlopen(request, timeout=60) as response:
-            added = json.loads(response.read())
+        added = deploy_egg(base, egg)
         assert added["status"] == "ok", added
         assert added["spiders"] >= 3  # wilson, profile, auto
         out = tmp_path / "out"

@@ -10,10 +10,8 @@ import pytest
 from harvester.cli import _spider_classes
 from harvester.crawl import reparse_pages
 from harvester.crawl.reparse import Tally, build_spider, capture_info, reparse
-from harvester.devtools.replay import ReplayServer
 from harvester.normalize.names import default_registry
-from tests.support.paths import WILSON_SITE
-from tests.support.runs import MAO, crawl, run_files
+from tests.support.runs import captured_details_crawl, run_files
 
 pytestmark = [pytest.mark.e2e]
 
@@ -22,12 +20,7 @@ pytestmark = [pytest.mark.e2e]
 def capture(tmp_path_factory):
     """A tracked ``--details`` crawl of "mao zedong" (3 listing pages, 21 document pages), captured."""
     out = tmp_path_factory.mktemp("pool")
-    server = ReplayServer(WILSON_SITE)
-    base_url = server.start()
-    try:
-        result = crawl(base_url, out, "--query", MAO, "--details", "--capture")
-    finally:
-        server.stop()
+    result, _requests = captured_details_crawl(out)
     assert result.code == 0, result.stderr
     _records, manifest = run_files(out)
     return out / "wilson" / manifest["captures"][0]["path"]

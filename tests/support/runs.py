@@ -22,6 +22,18 @@ def crawl(base_url: str, output_dir: Path, *args: str, settings: tuple[str, ...]
     )
 
 
+def captured_details_crawl(output_dir: Path) -> tuple[Result, dict[str, int]]:
+    """A tracked ``--details --capture`` crawl of "mao zedong" on the replica (3 listing pages, 21 document
+    pages, 21 records), the server stopped after it: the crawl's result and the requests the server answered."""
+    server = ReplayServer(WILSON_SITE)
+    base_url = server.start()
+    try:
+        result = crawl(base_url, output_dir, "--query", MAO, "--details", "--capture")
+        return result, dict(server.requests)
+    finally:
+        server.stop()
+
+
 def site_copy(root: Path, pages: list[str] | None = None, edits: dict[str, tuple[str, str]] | None = None) -> Path:
     """The replica site in ``root`` with the "mao zedong" listing made of ``pages`` and text replaced in
     files (``{file: (old, new)}``)."""
