@@ -98,7 +98,6 @@ def reparse(
     documents = document_pages(exchanges) if details else {}
     read, pages = read_all(listing_pages(exchanges), documents, spider=spider, registry=registry,
                            registry_path=registry_path, arguments=arguments or {}, processes=processes)  # fmt: skip
-    del exchanges  # the pages' bodies are the pool's (or the iterator's) now
     seen: set[tuple[str, ...]] = set()
     warned: set[tuple[str, str]] = set()
     for page in pages:
