@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from harvester.model import DOCUMENT_LISTS, DOCUMENT_TEXT_FIELDS, DocumentPage, RawBlock
+from harvester.model import DOCUMENT_LISTS, DOCUMENT_TEXT_FIELDS, DocumentPage, ListingPage, RawBlock
 from harvester.normalize.authority import with_archive_people
 from harvester.normalize.dates import NormalizedDate, date_from_formats, normalize_date
 from harvester.normalize.names import Registry, default_registry, people_and_organisations
@@ -109,6 +109,14 @@ def without_credentials(url: str | None) -> str | None:
         return url
     host = parts.netloc.rpartition("@")[2]
     return urlunsplit(parts._replace(netloc=host))
+
+
+def page_offset(listing: ListingPage, page: int, *, first_page: int, page_size: int) -> int:
+    """How many results come before this page's first: what its count header says ("11 - 20 of 183": 10), else
+    its page number times the page size. A block's ``position`` is this plus its place on the page."""
+    if listing.counts is not None and listing.counts.first > 0:
+        return listing.counts.first - 1
+    return (page - first_page) * page_size
 
 
 def raw_item(

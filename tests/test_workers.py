@@ -16,11 +16,13 @@ from pathlib import Path
 import pytest
 from parsel import Selector
 
+from harvester.crawl import workers as workers_module
+from harvester.crawl.worker_jobs import RowRecipe
 from harvester.crawl.workers import Workers
 from harvester.devtools.replay import ReplayServer
 from harvester.parsing.profile import parse_with_profile
 from harvester.profiles import load_profile, profile_key
-from harvester.records import build_record, repair_fields
+from harvester.records import build_record, page_offset, raw_item, repair_fields
 from tests.support.cli import LOCAL, harvester, read_jsonl
 from tests.support.paths import REPO, WILSON_SITE
 from tests.support.runs import MAO, comparable
@@ -67,6 +69,76 @@ def test_the_pool_answers_as_the_crawls_own_process_would():
     assert records[1][1] == ["title"]  # the mojibake repair ran there, and says so
     assert listing == parse_with_profile(Selector(text=page, base_url=url), load_profile("wilson"), url)
     assert len(listing.blocks) == 10
+
+
+def _page_rows(page: str, url: str) -> list[dict]:
+    """The raw items the wilson spider yields for ``page`` (page 0 of its search)."""
+    profile = load_profile("wilson")
+    listing = parse_with_profile(Selector(text=page, base_url=url), profile, url)
+    offset = page_offset(listing, 0, first_page=0, page_size=10)
+    return [raw_item(block, source="wilson", listing_url=url, page=0, offset=offset, profile=profile)
+            for block in listing.blocks]  # fmt: skip
+
+
+def test_a_pages_records_come_back_in_the_same_trip_as_the_page():
+    page = (WILSON_SITE / "search-mao-zedong-page-0.html").read_text(encoding="utf-8")
+    url = "http://127.0.0.1:8000/search?search_api_fulltext=mao+zedong"
+    raws = _page_rows(page, url)
+
+    async def main() -> tuple[object, list, list[bool], int]:
+        workers = started()
+        try:
+            listing = await workers.listing(profile_key("wilson"), page, url, RowRecipe("wilson", 0, 0, 10))
+            futures = [workers.build(raw, "2025-01-02T03:04:05Z") for raw in raws]
+            at_once = [future.done() for future in futures]  # no second trip: answered before any await
+            return listing, [await future for future in futures], at_once, len(workers._rows)
+        finally:
+            workers.close()
+
+    listing, records, at_once, left = asyncio.run(main())
+    assert len(listing.blocks) == 10
+    assert at_once == [True] * 10
+    assert [tuple(r) for r in records] == [here(raw) for raw in raws]  # crawled_at is the crawl's, too
+    assert left == 0
+
+
+def test_a_raw_item_unlike_the_one_the_page_trip_made_is_built_on_its_own():
+    page = (WILSON_SITE / "search-mao-zedong-page-0.html").read_text(encoding="utf-8")
+    url = "http://127.0.0.1:8000/search?search_api_fulltext=mao+zedong"
+    changed = {**_page_rows(page, url)[0], "title": "Letter from Mao Zedong to Kim Il Sung"}  # a middleware, say
+
+    async def main() -> tuple[bool, object]:
+        workers = started()
+        try:
+            await workers.listing(profile_key("wilson"), page, url, RowRecipe("wilson", 0, 0, 10))
+            future = workers.build(changed, "2025-01-02T03:04:05Z")
+            return future.done(), await future
+        finally:
+            workers.close()
+
+    at_once, record = asyncio.run(main())
+    assert not at_once  # a job of its own, not the row the page trip built from the original title
+    assert tuple(record) == here(changed)
+    assert record[0]["people"][-1]["name"] == "Kim Il Sung"
+
+
+def test_rows_nobody_asks_for_are_not_kept_for_ever(monkeypatch):
+    monkeypatch.setattr(workers_module, "MAX_KEPT_ROWS", 15)
+    page = (WILSON_SITE / "search-mao-zedong-page-0.html").read_text(encoding="utf-8")
+
+    async def main() -> list[tuple]:
+        workers = started()
+        try:
+            for n in range(3):  # three pages' rows, never asked for (pages that failed after they were read)
+                url = f"http://127.0.0.1:8000/search?search_api_fulltext=mao+zedong&n={n}"
+                await workers.listing(profile_key("wilson"), page, url, RowRecipe("wilson", 0, 0, 10))
+            return list(workers._rows)
+        finally:
+            workers.close()
+
+    kept = asyncio.run(main())
+    assert len(kept) == 15
+    assert {url.rsplit("=", 1)[1] for url, _ in kept} == {"1", "2"}  # the oldest went first
 
 
 def test_a_job_the_pool_cannot_do_is_answered_none_and_the_others_are_not_lost():
@@ -183,3 +255,21 @@ def test_the_pool_goes_when_the_crawl_is_killed(tmp_path):
         if proc.poll() is None:
             proc.kill()
         server.stop()
+
+
+def test_a_worker_imports_no_scrapy():
+    """What a worker runs (harvester.crawl.worker_jobs and the jobs' own imports) needs neither Scrapy nor
+    Twisted: a third of a second of every pool's start."""
+    code = (
+        "import sys\n"
+        "from harvester.crawl.worker_jobs import RowRecipe, page_job, run_batch\n"
+        "from harvester.profiles import profile_key\n"
+        f"page = open({str(WILSON_SITE / 'search-mao-zedong-page-0.html')!r}, encoding='utf-8').read()\n"
+        "args = (profile_key('wilson'), page, 'http://127.0.0.1/search', RowRecipe('wilson', 0, 0, 10), None)\n"
+        "[(listing, rows)] = run_batch([(page_job, args)])\n"
+        "assert len(rows) == 10 and all(built is not None for _, built in rows), rows\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules if m.split('.')[0] in ('scrapy', 'twisted')}))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"

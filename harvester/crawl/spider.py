@@ -65,7 +65,7 @@ from harvester.crawl.run_keeper import RunKeeper
 from harvester.crawl.workers import Workers
 from harvester.errors import SpiderArgumentError
 from harvester.model import ChallengePageError, ListingPage, PageError, PageSummary, RawBlock
-from harvester.records import raw_item
+from harvester.records import page_offset, raw_item
 
 logger = logging.getLogger(__name__)
 
@@ -263,10 +263,12 @@ class ListingSpider(scrapy.Spider):
         if requests:
             raise DontCloseSpider
 
-    def offload_parse(self, response: Response) -> tuple[Any, ...] | None:
+    def offload_parse(self, response: Response, page: int) -> tuple[Any, ...] | None:
         """The arguments of the worker's ``listing`` job for this page (:mod:`harvester.crawl.workers`): a spider
         whose :meth:`parse_page` is ``parse_with_profile`` returns ``(profile_key(...), response.text,
-        response.url)``. None (the default): the page is parsed in the crawl's process."""
+        response.url, RowRecipe(...))``, the recipe saying how :meth:`_parse` makes raw items of the blocks, so
+        that the worker builds the page's records in the same trip. None (the default): the page is parsed in
+        the crawl's process."""
         return None
 
     async def parse_offloaded(self, response: Response, page: int | None = None, **kwargs: Any) -> AsyncIterator[Any]:
@@ -274,8 +276,9 @@ class ListingSpider(scrapy.Spider):
         same parser on the same text; anything it cannot do, errors included, is done here as always)."""
         listing = None
         workers = Workers.of(self.crawler)
-        usable = workers is not None and workers.usable and isinstance(response, HtmlResponse | XmlResponse)
-        job = self.offload_parse(response) if usable else None
+        job = None
+        if workers is not None and workers.usable and isinstance(response, HtmlResponse | XmlResponse):
+            job = self.offload_parse(response, self.page_number(response.url) if page is None else page)
         if job is not None:
             listing = await workers.listing(*job)
         for output in self._parse(response, page, listing):
@@ -411,9 +414,7 @@ class ListingSpider(scrapy.Spider):
         return None
 
     def page_offset(self, page: int, listing: ListingPage) -> int:
-        if listing.counts is not None and listing.counts.first > 0:
-            return listing.counts.first - 1
-        return (page - self.first_page()) * self.page_size
+        return page_offset(listing, page, first_page=self.first_page(), page_size=self.page_size)
 
     def _next_pages(
         self, url: str, page: int, listing: ListingPage, *, fresh: bool = True

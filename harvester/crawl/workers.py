@@ -7,13 +7,19 @@ with its profile (:func:`harvester.parsing.profile.parse_with_profile`) and norm
 ``HARVESTER_NORMALIZE_WORKER_AFTER`` records itself (a crawl of a few pages never gets there), both go to a
 :class:`concurrent.futures.ProcessPoolExecutor` of ``HARVESTER_NORMALIZE_WORKERS`` processes (1 by default, on
 a machine with two or more cores; 0 keeps everything in the crawl's process), through the event loop's
-``run_in_executor``. Jobs asked for in one turn of the loop (a page's rows) go as one batch, so the pickling
-costs little.
+``run_in_executor``. The jobs themselves are in :mod:`harvester.crawl.worker_jobs`, which imports no Scrapy.
+
+One trip a page: the job that reads a listing page also builds its records (the spider says how it makes raw
+items of the blocks: a :class:`~harvester.crawl.worker_jobs.RowRecipe`). The records wait here until the
+normalise pipeline asks for them (:meth:`Workers.build`), which takes one only when the raw item the worker made
+equals the one the spider yielded; any other raw item (a detail page joined, a spider or middleware that
+changed it) is a job of its own. Jobs asked for in one turn of the loop go as one batch.
 
 Nothing is lost to the pool: a job that raised there answers None and the caller does it in the crawl's
 process, where the error is raised and handled as it always was; a pool that broke (a worker killed) hands
 everything back for good, with one warning. Results are identical either way: the same functions on the same
-inputs (``crawled_at`` is taken in the crawl's process; a profile file is checked unchanged before use).
+inputs (``crawled_at`` is taken in the crawl's process; a profile file is checked unchanged before use; the
+packaged registry is the crawl's own, handed over at the pool's start).
 
 The pool is started with ``forkserver`` (never ``fork``: the crawl runs threads), so a worker imports the
 harvester, not the crawl's state. Like every ``multiprocessing`` child, it imports the script that started
@@ -29,9 +35,6 @@ import asyncio
 import logging
 import multiprocessing
 import os
-import signal
-import threading
-import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import Executor, ProcessPoolExecutor
 from typing import Any
@@ -39,69 +42,26 @@ from typing import Any
 from scrapy import signals
 from scrapy.crawler import Crawler
 
+from harvester.crawl.worker_jobs import (
+    Built,
+    Row,
+    RowRecipe,
+    build_job,
+    page_job,
+    run_batch,
+    start_worker,
+    usable_cpus,
+)
+from harvester.model import ListingPage
+from harvester.normalize.names import default_registry
+
+__all__ = ["Built", "RowRecipe", "Workers", "start_worker", "usable_cpus"]
+
 logger = logging.getLogger(__name__)
 
-#: A record job's answer: the record, the fields whose mojibake was repaired, the fields holding U+FFFD.
-Built = tuple[dict[str, Any], list[str], list[str]]
-
-
-# --- in a worker --------------------------------------------------------------------------------------------
-
-
-def start_worker(crawl: int) -> None:
-    """A worker ignores Ctrl-C (the crawl finishes what is in flight) and exits when the crawl is gone: the
-    pool's queues do not tell it (every worker holds both ends of them), so it watches the crawl's pid."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    threading.Thread(target=_watch, args=(crawl,), name="harvester-crawl-watch", daemon=True).start()
-
-
-def _watch(crawl: int) -> None:
-    while True:
-        time.sleep(0.5)
-        try:
-            os.kill(crawl, 0)
-        except ProcessLookupError:
-            os._exit(0)
-        except PermissionError:  # the pid now belongs to another user's process: the crawl is gone
-            os._exit(0)
-
-
-def build_job(raw: Mapping[str, Any], crawled_at: str | None, registry_path: str | None) -> Built:
-    from harvester.normalize.names import Registry, default_registry
-    from harvester.records import build_record, repair_fields
-
-    registry = Registry.load(registry_path) if registry_path else default_registry()
-    item, repaired, unreadable = repair_fields(raw)
-    return build_record(item, crawled_at=crawled_at, registry=registry), repaired, unreadable
-
-
-def listing_job(profile: tuple[str, int, int], text: str, url: str) -> Any:
-    from parsel import Selector
-
-    from harvester.parsing.profile import parse_with_profile
-    from harvester.profiles import load_profile_key
-
-    loaded = load_profile_key(profile)
-    if loaded is None:  # the file changed since the crawl loaded it: the crawl parses this page itself
-        return None
-    return parse_with_profile(Selector(text=text, base_url=url), loaded, url)
-
-
-def run_batch(jobs: list[tuple[Callable[..., Any], tuple[Any, ...]]]) -> list[Any]:
-    out = []
-    for function, args in jobs:
-        try:
-            out.append(function(*args))
-        except Exception:  # done again, and raised, in the crawl's process
-            out.append(None)
-    return out
-
-
-def usable_cpus() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
+#: Rows whose records a page job built, kept until their raw items reach the normalise pipeline (a bound: rows
+#: that never do, from a page that failed after it was read, are dropped oldest first).
+MAX_KEPT_ROWS = 4096
 
 
 # --- in the crawl -------------------------------------------------------------------------------------------
@@ -119,6 +79,8 @@ class Workers:
         self.broken = False
         self.done_here = 0
         self._batch: list[tuple[Callable[..., Any], tuple[Any, ...], asyncio.Future[Any]]] = []
+        # (listing_url, position) -> the row a page job built, until the normalise pipeline asks for it
+        self._rows: dict[tuple[Any, Any], Row] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Workers:
@@ -148,14 +110,37 @@ class Workers:
                 self.processes,
                 mp_context=multiprocessing.get_context("forkserver"),
                 initializer=start_worker,
-                initargs=(os.getpid(),),
+                initargs=(os.getpid(), None if self.registry_path else default_registry()),
             )
 
     def build(self, raw: Mapping[str, Any], crawled_at: str | None) -> asyncio.Future[Built | None]:
-        return self._call(build_job, raw, crawled_at, self.registry_path)
+        """The record of a raw item: the one its page's job built, when it was made of an equal raw item, or a
+        job of its own."""
+        row = self._rows.pop((raw.get("listing_url"), raw.get("position")), None)
+        if row is None or row[0] != raw:
+            return self._call(build_job, raw, crawled_at, self.registry_path)
+        built = row[1]
+        if built is not None:
+            built[0]["crawled_at"] = crawled_at
+        future: asyncio.Future[Built | None] = asyncio.get_running_loop().create_future()
+        future.set_result(built)
+        return future
 
-    def listing(self, profile: tuple[str, int, int], text: str, url: str) -> asyncio.Future[Any]:
-        return self._call(listing_job, profile, text, url)
+    async def listing(
+        self, profile: tuple[str, int, int], text: str, url: str, recipe: RowRecipe | None = None
+    ) -> ListingPage | None:
+        """The page read with its profile (None: read it yourself); with a ``recipe``, its records are built in
+        the same trip and wait for :meth:`build`."""
+        answer = await self._call(page_job, profile, text, url, recipe, self.registry_path)
+        if answer is None:
+            return None
+        listing, rows = answer
+        kept = self._rows
+        for row in rows:
+            kept[(row[0].get("listing_url"), row[0].get("position"))] = row
+        while len(kept) > MAX_KEPT_ROWS:
+            del kept[next(iter(kept))]
+        return listing
 
     def _call(self, function: Callable[..., Any], *args: Any) -> asyncio.Future[Any]:
         loop = asyncio.get_running_loop()
@@ -189,6 +174,7 @@ class Workers:
                 future.set_result(result)
 
     def close(self, spider: Any = None, reason: str | None = None) -> None:
+        self._rows.clear()
         if self.pool is not None:
             self.pool.shutdown(wait=True, cancel_futures=True)
             self.pool = None

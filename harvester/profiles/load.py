@@ -82,7 +82,9 @@ def load_profile_key(key: tuple[str, int, int]) -> Profile | None:
 _PACKAGED = "packaged:"
 
 
+@functools.lru_cache(maxsize=32)
 def _load_key(key: tuple[str, int, int]) -> Profile:
+    """A file's key holds its modification time and size, checked by the caller: one read a key, not a page."""
     path = key[0]
     if path.startswith(_PACKAGED):
         name = path.removeprefix(_PACKAGED)

@@ -13,6 +13,7 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response
 
 from harvester.crawl.spider import ListingSpider, SpiderArgumentError
+from harvester.crawl.worker_jobs import RowRecipe
 from harvester.parsing import ListingPage
 from harvester.parsing.profile import parse_with_profile
 from harvester.profiles import Profile, ProfileError, load_profile, packaged_profiles, profile_key
@@ -130,8 +131,9 @@ class ProfileSpider(ListingSpider):
     def parse_page(self, response: Response) -> ListingPage:
         return parse_with_profile(Selector(text=response.text, base_url=response.url), self.profile, response.url)
 
-    def offload_parse(self, response: Response) -> tuple[Any, ...] | None:
-        return self.profile_key, response.text, response.url
+    def offload_parse(self, response: Response, page: int) -> tuple[Any, ...] | None:
+        recipe = RowRecipe(self.name, page, self.first_page(), self.page_size)
+        return self.profile_key, response.text, response.url, recipe
 
     def page_number(self, url: str) -> int:
         number = self.profile.page_number(url)
