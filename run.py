@@ -2,7 +2,7 @@
 """Set up the project's virtual environment if needed, then run one task in it.
 
     python3 run.py demo     # set up .venv, then harvest the bundled replica site into output/
-    python3 run.py test     # set up .venv, then lint and run the whole test suite
+    python3 run.py test     # set up .venv, then lint and run the whole test suite (on every usable CPU)
     python3 run.py bench    # set up .venv (with benchmark extras), then run the benchmark
     python3 run.py -- ARGS  # set up .venv, then run `harvester ARGS`
 
@@ -59,6 +59,28 @@ def _quietly(cmd: list[str]) -> None:
         sys.exit(f"run.py: {' '.join(cmd[3:6])} failed (exit {proc.returncode}); see above")
 
 
+def _usable_cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))  # the CPUs this process may run on (a container's or taskset's share)
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def pytest_args(user: list[str]) -> list[str]:
+    """The suite spread over the usable CPUs by pytest-xdist, unless the arguments already say how to run it:
+    ``-n N`` (``-n 0``: serially, in this process), ``-p no:xdist``, or a debugger (``--pdb``, ``--trace``)."""
+    def says(arg: str) -> bool:
+        return (arg in ("-n", "--numprocesses", "--pdb", "--trace", "no:xdist", "-pno:xdist")
+                or arg.startswith(("--numprocesses=", "--dist", "-n")))
+
+    if any(says(arg) for arg in user):
+        return user
+    # worksteal: each worker starts on its own half of the suite (a module's tests stay together, so a module's
+    # fixtures are built once) and an idle worker takes tests from a busy one's queue; the slow tests go first
+    # (tests/conftest.py), so that none of them is left to the end.
+    return ["-n", str(_usable_cpus()), "--dist", "worksteal", *user]
+
+
 def run(cmd: list[str]) -> int:
     return subprocess.run(cmd, cwd=ROOT).returncode
 
@@ -73,7 +95,7 @@ def main(argv: list[str]) -> int:
         if lint:
             print("run.py: ruff found problems (see above)", file=sys.stderr)
             return lint
-        return run([str(PYTHON), "-m", "pytest", *argv[1:]])
+        return run([str(PYTHON), "-m", "pytest", *pytest_args(argv[1:])])
     if task == "bench":
         return run([str(PYTHON), "-m", "benchmarks.run", *argv[1:]])
     if task == "--":

@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from tests.support.paths import WILSON_SITE
+
+
+def pytest_collection_modifyitems(config, items):
+    """Under pytest-xdist (``python3 run.py test``): the modules that hold a slow test run first, each module's
+    tests still together and in order, so that no worker is left with a 60-second test at the end while the
+    others are idle. A serial run (plain ``pytest``, ``-n 0``) keeps the usual order."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return
+    slow = {item.module.__name__ for item in items if item.get_closest_marker("slow")}
+    items.sort(key=lambda item: item.module.__name__ not in slow)  # stable: the order within each part is kept
 
 
 @pytest.fixture
@@ -44,3 +56,19 @@ def state_backend(request):
         return StateBackendUnderTest("sqlite", "")
     server = request.getfixturevalue("postgres_server")
     return StateBackendUnderTest("postgresql", server.create_database())
+
+
+@pytest.fixture(scope="session")
+def source_copy(tmp_path_factory):
+    """The tracked files of this checkout (what a fresh clone has), copied outside it once for the run."""
+    from tests.support.builds import built_once, copy_tracked_files
+
+    return built_once(tmp_path_factory, "src", lambda folder: copy_tracked_files(folder / "harvester-src"))
+
+
+@pytest.fixture(scope="session")
+def egg(source_copy, tmp_path_factory):
+    """The package as a zipped egg (what scrapyd-deploy uploads), built once for the run."""
+    from tests.support.builds import build_egg, built_once
+
+    return built_once(tmp_path_factory, "egg", lambda folder: build_egg(source_copy, folder))

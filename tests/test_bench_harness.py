@@ -25,19 +25,20 @@ ORPHANING_CHILD = textwrap.dedent(
 # The harness runs in a process of its own: becoming a subreaper would make pytest adopt every orphan.
 HARNESS = textwrap.dedent(
     """
-    import json, sys, tempfile
+    import json, sys
     from pathlib import Path
     from benchmarks.run import run_child
-    child = run_child([sys.executable, "-c", sys.argv[1]], 60, Path(tempfile.mkdtemp()), "t")
+    child = run_child([sys.executable, "-c", sys.argv[1]], 60, Path(sys.argv[2]), "t")
     print(json.dumps({"own": child.cpu_s, "descendants": child.descendants_cpu_s, "code": child.returncode}))
     """
 )
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_CHILD_SUBREAPER is Linux's")
-def test_run_child_counts_the_cpu_of_descendants_orphaned_by_the_child() -> None:
+def test_run_child_counts_the_cpu_of_descendants_orphaned_by_the_child(tmp_path: Path) -> None:
     done = subprocess.run(
-        [sys.executable, "-c", HARNESS, ORPHANING_CHILD], capture_output=True, text=True, cwd=REPO, timeout=120
+        [sys.executable, "-c", HARNESS, ORPHANING_CHILD, str(tmp_path)], capture_output=True, text=True, cwd=REPO,
+        timeout=120,
     )
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)

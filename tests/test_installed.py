@@ -1,16 +1,16 @@
 """Installed copies work: a wheel in a fresh venv run from an empty folder, and a zipped egg in scrapyd.
 
-Both are built offline from a copy of the tracked files (``--no-build-isolation`` with the pinned setuptools),
-so the checkout gets no build/ or *.egg-info litter. The fresh venv gets the wheel only; its dependencies come
-from this environment's site-packages through a ``.pth`` line (plain path lines do not run this environment's
-``.pth`` hooks, so its editable install of harvester stays out of sight).
+Both are built offline from a copy of the tracked files (``--no-build-isolation`` with the pinned setuptools), so
+the checkout gets no build/ or *.egg-info litter; each once for the whole run (tests.support.builds, conftest.py).
+The fresh venv gets the wheel only; its dependencies come from this environment's site-packages through a ``.pth``
+line (plain path lines do not run this environment's ``.pth`` hooks, so its editable install of harvester stays
+out of sight).
 """
 
 from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import sysconfig
@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.builds import build_wheel, built_once, run_build
 from tests.support.cli import read_jsonl
 from tests.support.paths import REPO
 from tests.support.scrapyd import call, deploy_egg, start_scrapyd, wait
@@ -28,31 +29,9 @@ from tests.support.scrapyd import call, deploy_egg, start_scrapyd, wait
 pytestmark = [pytest.mark.slow]
 
 
-@pytest.fixture(scope="module")
-def source_copy(tmp_path_factory) -> Path:
-    """The tracked files of this checkout (what a fresh clone has), outside it."""
-    target = tmp_path_factory.mktemp("src") / "harvester-src"
-    listed = subprocess.run(["git", "ls-files", "-z"], cwd=REPO, capture_output=True, check=True).stdout
-    for name in filter(None, listed.decode().split("\0")):
-        source = REPO / name
-        if source.is_symlink() or not source.is_file():
-            continue
-        (target / name).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(source, target / name)
-    return target
-
-
-def _build(cmd: list[str], cwd: Path) -> None:
-    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=300, check=False)
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-
-
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def wheel(source_copy, tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("wheel")
-    _build([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(out),
-            str(source_copy)], source_copy)
-    return next(out.glob("harvester-*.whl"))
+    return built_once(tmp_path_factory, "wheel", lambda folder: build_wheel(source_copy, folder))
 
 
 def test_the_wheel_carries_everything_a_command_needs(wheel):
@@ -73,7 +52,7 @@ def test_an_installed_wheel_runs_the_demo_from_an_empty_folder(wheel, tmp_path):
     site = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
                           capture_output=True, text=True, check=True).stdout.strip()
     (Path(site) / "harvester-test-deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n", encoding="utf-8")
-    _build([sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps", "--no-index", "-q",
+    run_build([sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps", "--no-index", "-q",
             str(wheel)], tmp_path)
     empty = tmp_path / "elsewhere"
     empty.mkdir()
@@ -88,14 +67,6 @@ def test_an_installed_wheel_runs_the_demo_from_an_empty_folder(wheel, tmp_path):
     assert demo.returncode == 0, demo.stdout + demo.stderr
     assert "21 records from 3 pages" in demo.stdout
     assert len(read_jsonl(empty / "output" / "wilson" / "dataset.jsonl")) == 21
-
-
-@pytest.fixture(scope="module")
-def egg(source_copy, tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("egg")
-    _build([sys.executable, "-c", "import setuptools; setuptools.setup()", "-q", "bdist_egg", "--dist-dir",
-            str(out)], source_copy)
-    return next(out.glob("harvester-*.egg"))
 
 
 def test_a_zipped_egg_deployed_to_scrapyd_runs_a_job_that_writes_a_dataset(egg, replay_site, tmp_path):

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -24,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.paths import REPO, WILSON_SITE
+from tests.support.paths import WILSON_SITE
 from tests.support.scrapyd import children, deploy_egg, scrapyd_daemon, wait
 
 pytestmark = [pytest.mark.slow, pytest.mark.e2e, pytest.mark.multinode]
@@ -46,23 +45,6 @@ def expected_ids(pages: list[str]) -> list[str]:
         blocks = json.loads((WILSON_SITE / "expected" / f"{page}.json").read_text(encoding="utf-8"))["blocks"]
         ids += [block["node_id"] for block in blocks]
     return ids
-
-
-@pytest.fixture(scope="module")
-def egg(tmp_path_factory) -> Path:
-    """The package as an egg, built from a copy of the tracked files (no litter in the checkout)."""
-    source = tmp_path_factory.mktemp("src") / "harvester-src"
-    listed = subprocess.run(["git", "ls-files", "-z"], cwd=REPO, capture_output=True, check=True).stdout
-    for name in filter(None, listed.decode().split("\0")):
-        if (REPO / name).is_file() and not (REPO / name).is_symlink():
-            (source / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(REPO / name, source / name)
-    out = tmp_path_factory.mktemp("egg")
-    proc = subprocess.run([sys.executable, "-c", "import setuptools; setuptools.setup()", "-q", "bdist_egg",
-                           "--dist-dir", str(out)], cwd=source, capture_output=True, text=True, timeout=300,
-                          check=False)  # fmt: skip
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    return next(out.glob("harvester-*.egg"))
 
 
 def job_list(path: Path, state_url: str, hosts: dict[str, str]) -> Path:

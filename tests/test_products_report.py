@@ -1,5 +1,6 @@
 """``harvester report`` on the dataset of real crawls, opened in a real browser (Debian's chromium, headless,
-with the network blocked): every plot drawn, no script error, a screenshot kept outside the repository."""
+with the network blocked): every plot drawn, no script error, a screenshot kept outside the repository (in the
+test's own temporary folder, which pytest keeps for the last three runs: no fixed path that two runs share)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ import re
 import shutil
 import struct
 import subprocess
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -21,7 +21,6 @@ pytestmark = pytest.mark.e2e
 
 PLOTS = ["plot-years", "plot-correspondents", "plot-network", "plot-types", "plot-unresolved", "plot-coverage",
          "plot-runs"]  # fmt: skip
-SCREENSHOT = Path(tempfile.gettempdir()) / "harvester-report" / "report.png"
 
 
 @pytest.fixture(scope="session")
@@ -98,15 +97,14 @@ def test_every_plot_renders_in_a_browser_and_a_screenshot_is_saved(chromium, rep
     assert "Ciphered Telegram" in chunks["plot-types"]
     for run_id in (harvested.older, harvested.newer, harvested.people):
         assert run_id in dom
-    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-    SCREENSHOT.unlink(missing_ok=True)
-    shot = browse(chromium, report, tmp_path / "profile", "--window-size=1200,4400", f"--screenshot={SCREENSHOT}")
+    screenshot = tmp_path / "report.png"
+    shot = browse(chromium, report, tmp_path / "profile", "--window-size=1200,4400", f"--screenshot={screenshot}")
     assert shot.returncode == 0, shot.stderr[-2000:]
-    png = SCREENSHOT.read_bytes()
+    png = screenshot.read_bytes()
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
     assert struct.unpack(">II", png[16:24]) == (1200, 4400)
     assert len(png) > 100_000  # a page of plots, not a blank one
-    print(f"report screenshot: {SCREENSHOT}")
+    print(f"report screenshot: {screenshot}")
 
 
 def test_the_status_says_so_when_plots_cannot_be_drawn(chromium, report, tmp_path):

@@ -62,6 +62,19 @@ def deploy_egg(base: str, egg: Path, project: str = "harvester", version: str = 
         return json.loads(response.read())
 
 
+def _serving(base: str, proc: subprocess.Popen, deadline: float) -> bool:
+    """scrapyd answers at ``base`` (True), or it exited (False: its log says why)."""
+    while time.monotonic() < deadline:
+        try:
+            if call(base, "daemonstatus.json").get("status") == "ok":
+                return True
+        except OSError:
+            if proc.poll() is not None:
+                return False
+        time.sleep(0.2)
+    raise AssertionError("scrapyd: timed out waiting for daemonstatus.json")
+
+
 def children(pid: int) -> list[int]:
     """The live child processes of ``pid`` (Linux /proc): a scrapyd's crawls."""
     found = []
@@ -78,36 +91,44 @@ def scrapyd_daemon(home: Path, *, env: Mapping[str, str], project_cfg: str | Non
                    max_proc: int = 1) -> Iterator[tuple[str, subprocess.Popen]]:
     """:func:`start_scrapyd`, also yielding the daemon's process (a test that kills it)."""
     home.mkdir(parents=True, exist_ok=True)
-    port = free_port()
-    (home / "scrapyd.conf").write_text(
-        "[scrapyd]\n"
-        "bind_address = 127.0.0.1\n"
-        f"http_port = {port}\n"
-        f"eggs_dir = {home / 'eggs'}\n"
-        f"logs_dir = {home / 'logs'}\n"
-        f"dbs_dir = {home / 'dbs'}\n"
-        "items_dir =\n"
-        "jobs_to_keep = 5\n"
-        "poll_interval = 0.2\n"
-        f"max_proc = {max_proc}\n",
-        encoding="utf-8",
-    )
     if project_cfg is not None:
         (home / "scrapy.cfg").write_text(project_cfg, encoding="utf-8")
-    log = (home / "scrapyd.log").open("w")
-    proc = subprocess.Popen([sys.executable, "-m", "scrapyd"], cwd=home, env=dict(env), stdout=log,
-                            stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-
-    def ready() -> bool:
+    # The free port may be taken (another test, another xdist worker) before scrapyd binds it: then scrapyd exits
+    # saying so, and it is started again on another free port, as tests.support.postgres does for postgres.
+    for _ in range(5):
+        port = free_port()
+        (home / "scrapyd.conf").write_text(
+            "[scrapyd]\n"
+            "bind_address = 127.0.0.1\n"
+            f"http_port = {port}\n"
+            f"eggs_dir = {home / 'eggs'}\n"
+            f"logs_dir = {home / 'logs'}\n"
+            f"dbs_dir = {home / 'dbs'}\n"
+            "items_dir =\n"
+            "jobs_to_keep = 5\n"
+            "poll_interval = 0.2\n"
+            f"max_proc = {max_proc}\n",
+            encoding="utf-8",
+        )
+        log = (home / "scrapyd.log").open("w")
+        proc = subprocess.Popen([sys.executable, "-m", "scrapyd"], cwd=home, env=dict(env), stdout=log,
+                                stderr=subprocess.STDOUT)
+        base = f"http://127.0.0.1:{port}"
         try:
-            return call(base, "daemonstatus.json").get("status") == "ok"
-        except OSError:
-            assert proc.poll() is None, (home / "scrapyd.log").read_text()
-            return False
+            if _serving(base, proc, time.monotonic() + 30):
+                break
+        except AssertionError:
+            proc.kill()
+            proc.wait()
+            log.close()
+            raise
+        log.close()
+        text = (home / "scrapyd.log").read_text(errors="replace")
+        assert "Address already in use" in text, text[-3000:]
+    else:
+        raise AssertionError(f"scrapyd found no free port: {text[-3000:]}")
 
     try:
-        wait("daemonstatus.json", ready, time.monotonic() + 30)
         yield base, proc
     finally:
         for child in children(proc.pid):  # its crawls, so that none outlives the test
