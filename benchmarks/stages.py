@@ -47,7 +47,7 @@ def run(pages: int, seed: int = 1) -> dict[str, Any]:
     from harvester.normalize import titles as titles_module
 
     imports = time.process_time() - start
-    from harvester.crawl.workers import run_batch  # noqa: F401  (what a worker imports too)
+    from harvester.crawl.worker_jobs import run_batch  # noqa: F401  (what a worker imports too)
     from harvester.parsing.profile import parse_with_profile
     from harvester.pipelines.dedupe import dedupe_key
     from harvester.pipelines.normalize import StatsTally, count_normalisation, repair_text, utc_now

@@ -273,3 +273,27 @@ def test_a_worker_imports_no_scrapy():
     result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+def test_the_worker_resolves_names_with_the_registry_the_crawl_loaded(tmp_path):
+    """HARVESTER_PERSON_REGISTRY: the crawl loads the file once and hands the registry to the worker when the pool
+    starts. The worker never reads the file itself: not once a record (0.27 s each for the packaged one), and
+    not after it has changed."""
+    path = tmp_path / "persons.toml"
+    path.write_text('[[person]]\nid = "hv:petrovsky"\nname = "Ivan Petrovsky"\n', encoding="utf-8")
+    raw = {**RAW[0], "title": "Letter from Ivan Petrovsky to Mao Zedong"}
+
+    async def main() -> list:
+        workers = Workers(processes=1, after=0, registry_path=str(path))
+        workers.count(0)
+        try:
+            first = await workers.build(raw, None)
+            path.write_text("not a registry any more [", encoding="utf-8")  # a worker reading it would fail
+            return [first, await workers.build(raw, None)]
+        finally:
+            workers.close()
+
+    answers = asyncio.run(main())
+    assert all(answer is not None for answer in answers)  # None: the worker failed, the crawl built it itself
+    for record, _, _ in answers:
+        assert (record["people"][0]["name"], record["people"][0]["id"]) == ("Ivan Petrovsky", "hv:petrovsky")

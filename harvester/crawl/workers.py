@@ -19,7 +19,7 @@ Nothing is lost to the pool: a job that raised there answers None and the caller
 process, where the error is raised and handled as it always was; a pool that broke (a worker killed) hands
 everything back for good, with one warning. Results are identical either way: the same functions on the same
 inputs (``crawled_at`` is taken in the crawl's process; a profile file is checked unchanged before use; the
-packaged registry is the crawl's own, handed over at the pool's start).
+registry is loaded in the crawl's process and handed over at the pool's start).
 
 The pool is started with ``forkserver`` (never ``fork``: the crawl runs threads), so a worker imports the
 harvester, not the crawl's state. Like every ``multiprocessing`` child, it imports the script that started
@@ -53,7 +53,7 @@ from harvester.crawl.worker_jobs import (
     usable_cpus,
 )
 from harvester.model import ListingPage
-from harvester.normalize.names import default_registry
+from harvester.normalize.names import Registry, default_registry
 
 __all__ = ["Built", "RowRecipe", "Workers", "start_worker", "usable_cpus"]
 
@@ -110,8 +110,13 @@ class Workers:
                 self.processes,
                 mp_context=multiprocessing.get_context("forkserver"),
                 initializer=start_worker,
-                initargs=(os.getpid(), None if self.registry_path else default_registry()),
+                initargs=(os.getpid(), self._registry()),
             )
+
+    def _registry(self) -> Registry:
+        """The registry the worker resolves names with, loaded here once and handed over when the pool starts
+        (a worker that read the files itself would pay 0.27 s for it, and might read other files)."""
+        return Registry.load(self.registry_path) if self.registry_path else default_registry()
 
     def build(self, raw: Mapping[str, Any], crawled_at: str | None) -> asyncio.Future[Built | None]:
         """The record of a raw item: the one its page's job built, when it was made of an equal raw item, or a
