@@ -297,3 +297,20 @@ def test_the_worker_resolves_names_with_the_registry_the_crawl_loaded(tmp_path):
     assert all(answer is not None for answer in answers)  # None: the worker failed, the crawl built it itself
     for record, _, _ in answers:
         assert (record["people"][0]["name"], record["people"][0]["id"]) == ("Ivan Petrovsky", "hv:petrovsky")
+
+
+def test_a_registry_that_broke_before_the_pool_started_leaves_the_work_to_the_crawl(tmp_path, caplog):
+    path = tmp_path / "persons.toml"
+    path.write_text("not a registry [", encoding="utf-8")  # changed after the crawl's own load
+    workers = Workers(processes=1, after=0, registry_path=str(path))
+
+    async def main() -> object:
+        workers.count(0)
+        return await workers.build(RAW[0], None)
+
+    with caplog.at_level(logging.WARNING, logger="harvester.crawl.workers"):
+        answer = asyncio.run(main())
+    workers.close()
+    assert answer is None  # the normalise pipeline builds it, with the registry it loaded
+    assert not workers.usable
+    assert "no worker pool" in caplog.text

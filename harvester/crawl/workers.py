@@ -52,6 +52,7 @@ from harvester.crawl.worker_jobs import (
     start_worker,
     usable_cpus,
 )
+from harvester.errors import RegistryError
 from harvester.model import ListingPage
 from harvester.normalize.names import Registry, default_registry
 
@@ -106,11 +107,17 @@ class Workers:
         """The crawl did ``jobs`` itself; start the pool once that reaches ``after``."""
         self.done_here += jobs
         if self.processes and self.pool is None and not self.broken and self.done_here >= self.after:
+            try:
+                registry = self._registry()
+            except RegistryError as error:  # the file changed since the crawl read it: no pool, the crawl goes on
+                logger.warning("no worker pool (%s): the crawl's own process does the work", error)
+                self.broken = True
+                return
             self.pool = ProcessPoolExecutor(
                 self.processes,
                 mp_context=multiprocessing.get_context("forkserver"),
                 initializer=start_worker,
-                initargs=(os.getpid(), self._registry()),
+                initargs=(os.getpid(), registry),
             )
 
     def _registry(self) -> Registry:
