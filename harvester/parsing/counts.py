@@ -31,14 +31,26 @@ def _counts(text: str | None, regex: re.Pattern[str], max_length: int) -> Counts
 
 
 def find_counts(nodes: Iterable[object], regex: re.Pattern[str], max_length: int = 120) -> Counts | None:
-    """The first count header among ``nodes`` (text nodes or elements outside the results table)."""
+    """The first count header among ``nodes`` (text nodes or elements outside the results table): in their own
+    text (:func:`counts_in`), else in the short elements around them (:func:`counts_around`)."""
     candidates = list(nodes)
-    for node in candidates:
+    return counts_in(candidates, regex, max_length) or counts_around(candidates, regex, max_length)
+
+
+def counts_in(nodes: Iterable[object], regex: re.Pattern[str], max_length: int = 120) -> Counts | None:
+    """The first count header in the text of one of ``nodes`` (elements, or text of any kind)."""
+    for node in nodes:
         text = element_text(node) if isinstance(node, etree._Element) else str(node)
         found = _counts(text, regex, max_length)
         if found:
             return found
-    for node in candidates:  # split over several elements: read the short elements holding the pieces
+    return None
+
+
+def counts_around(nodes: Iterable[object], regex: re.Pattern[str], max_length: int = 120) -> Counts | None:
+    """A count header split over several elements: read the short elements holding the pieces. Text nodes must
+    know their parent (lxml's smart strings); plain strings are skipped."""
+    for node in nodes:
         parent = node if isinstance(node, etree._Element) else getattr(node, "getparent", lambda: None)()
         if parent is not None and getattr(node, "is_tail", False):
             parent = parent.getparent()
