@@ -51,6 +51,15 @@ def ensure_venv() -> None:
     STAMP.write_text(wanted + "\n")
 
 
+def compile_sources() -> None:
+    """Byte-compile the checkout's own code (quick when it is up to date). An editable install leaves that to the
+    first import, which writes nothing under ``PYTHONDONTWRITEBYTECODE``: then every ``harvester`` command, every
+    subprocess of the test suite and every worker process compiles some 100 modules from source again (a
+    fifth of a second of CPU a process)."""
+    subprocess.run([str(PYTHON), "-m", "compileall", "-q", "harvester", "benchmarks", "tests"], cwd=ROOT,
+                   stdout=subprocess.DEVNULL, check=False)  # fmt: skip
+
+
 def _quietly(cmd: list[str]) -> None:
     """Run an install step; show its output only when it fails (build back-ends are chatty)."""
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
@@ -88,6 +97,7 @@ def run(cmd: list[str]) -> int:
 def main(argv: list[str]) -> int:
     task = argv[0] if argv else "demo"
     ensure_venv()
+    compile_sources()
     if task == "demo":
         return run([str(BIN / "harvester"), "demo", *argv[1:]])
     if task == "test":

@@ -9,6 +9,7 @@ since.
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import threading
@@ -47,6 +48,7 @@ def start_worker(crawl: int, registry: Registry | None = None) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if registry is not None:
         _REGISTRY[:] = [registry]
+    gc.freeze()  # the registry and the modules live as long as the worker: no collection walks them again
     threading.Thread(target=_watch, args=(crawl,), name="harvester-crawl-watch", daemon=True).start()
 
 
