@@ -30,6 +30,7 @@ from typing import Any
 
 from harvester.errors import RegistryError
 from harvester.normalize import text as tx
+from harvester.normalize import tomltext
 from harvester.normalize.titles import TitleParts, parse_title
 
 PERSON_ALIAS_KINDS = frozenset(
@@ -790,7 +791,7 @@ def _read(path: Path | str | None, default: str) -> tuple[dict[str, Any], str]:
 
 def _parse(data: bytes, where: str) -> tuple[dict[str, Any], str]:
     try:
-        return tomllib.loads(data.decode("utf-8")), where
+        return tomltext.loads(data.decode("utf-8")), where
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         raise RegistryError(f"{where}: not valid TOML: {error}") from None
 

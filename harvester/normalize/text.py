@@ -123,10 +123,11 @@ def loose_key(text: str) -> str:
 
 
 def _load_lexicons() -> dict[str, frozenset[str]]:
-    import tomllib
     from importlib import resources
 
-    data = tomllib.loads(resources.files("harvester").joinpath("data", "lexicons.toml").read_text("utf-8"))
+    from harvester.normalize import tomltext
+
+    data = tomltext.loads(resources.files("harvester").joinpath("data", "lexicons.toml").read_text("utf-8"))
     return {key: words(value) for key, value in data.items()}
 
 

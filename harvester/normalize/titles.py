@@ -71,10 +71,11 @@ def _phrase_regex(phrase: str, sets: dict[str, list[str]]) -> str:
 
 
 def _load_genres() -> tuple[tuple[Genre, ...], dict[str, str | None]]:
-    import tomllib
     from importlib import resources
 
-    data = tomllib.loads(resources.files("harvester").joinpath("data", "genres.toml").read_text("utf-8"))
+    from harvester.normalize import tomltext
+
+    data = tomltext.loads(resources.files("harvester").joinpath("data", "genres.toml").read_text("utf-8"))
     sets = data.get("sets", {})
     genres = []
     for g in data["genre"]:
@@ -108,10 +109,11 @@ _GENRE_RE = re.compile(
 
 def _first_words() -> frozenset[str]:
     """Every word a type can start with: the genre scan tries the big pattern only where one stands."""
-    import tomllib
     from importlib import resources
 
-    data = tomllib.loads(resources.files("harvester").joinpath("data", "genres.toml").read_text("utf-8"))
+    from harvester.normalize import tomltext
+
+    data = tomltext.loads(resources.files("harvester").joinpath("data", "genres.toml").read_text("utf-8"))
     sets = data.get("sets", {})
     out: set[str] = set()
     for g in data["genre"]:

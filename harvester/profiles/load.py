@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from harvester.errors import ProfileError
+from harvester.normalize import tomltext
 from harvester.profiles.build import ProfileBuilder, key_path
 from harvester.profiles.model import Profile
 
@@ -95,7 +96,7 @@ def _load_key(key: tuple[str, int, int]) -> Profile:
 @functools.lru_cache(maxsize=32)
 def _load_cached(data: bytes, label: str) -> Profile:
     try:
-        parsed = tomllib.loads(data.decode("utf-8"))
+        parsed = tomltext.loads(data.decode("utf-8"))
     except UnicodeDecodeError as error:
         raise ProfileError(f"{label}: not UTF-8 text ({error.reason})") from None
     except tomllib.TOMLDecodeError as error:
