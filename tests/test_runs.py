@@ -306,3 +306,22 @@ def test_the_job_lock_is_dropped_when_its_process_dies(tmp_path, state_backend):
     run = Run.start(plan(tmp_path, state_backend, resume=True))  # the killed run is resumed
     assert run.resumed
     run.release()
+
+
+def test_naming_the_storage_errors_loads_no_postgresql_driver():
+    """A SQLite run catches the database engines' errors without importing psycopg (70 ms of every crawl's
+    start-up); once psycopg is loaded, its errors are caught too."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from harvester.storage.backends import storage_errors\n"
+        "assert 'psycopg' not in sys.modules, 'imported with the package'\n"
+        "errors = storage_errors()\n"
+        "assert 'psycopg' not in sys.modules, 'imported to name its errors'\n"
+        "import psycopg\n"
+        "assert psycopg.Error in storage_errors() and psycopg.Error not in errors\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
