@@ -30,15 +30,9 @@ def _counts(text: str | None, regex: re.Pattern[str], max_length: int) -> Counts
     return None
 
 
-def find_counts(nodes: Iterable[object], regex: re.Pattern[str], max_length: int = 120) -> Counts | None:
-    """The first count header among ``nodes`` (text nodes or elements outside the results table): in their own
-    text (:func:`counts_in`), else in the short elements around them (:func:`counts_around`)."""
-    candidates = list(nodes)
-    return counts_in(candidates, regex, max_length) or counts_around(candidates, regex, max_length)
-
-
 def counts_in(nodes: Iterable[object], regex: re.Pattern[str], max_length: int = 120) -> Counts | None:
-    """The first count header in the text of one of ``nodes`` (elements, or text of any kind)."""
+    """The first count header in the text of one of ``nodes`` (elements, or text of any kind, outside the results
+    table); :func:`counts_around` is the second pass, for a header split over several elements."""
     for node in nodes:
         text = element_text(node) if isinstance(node, etree._Element) else str(node)
         found = _counts(text, regex, max_length)
