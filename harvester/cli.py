@@ -128,11 +128,13 @@ def run_crawl(spider: str, spider_args: dict[str, Any], overrides: dict[str, Any
     interrupts.watch(crawler, reactor)
     # What is alive now (modules, the registry, the profiles, the settings) lives as long as the crawl: frozen, the
     # garbage collector no longer walks it again in every full collection (docs/performance.md, sixth pass).
+    # Unfrozen afterwards, so that a process running several crawls (the test suite) can still free it.
     gc.freeze()
     try:
         process.start(install_signal_handlers=False)  # Interrupts has SIGINT and SIGTERM
         return _report(crawler, failures, interrupts)
     finally:
+        gc.unfreeze()
         interrupts.done()
 
 
