@@ -70,12 +70,20 @@ def _phrase_regex(phrase: str, sets: dict[str, list[str]]) -> str:
     return "".join(parts)
 
 
-def _load_genres() -> tuple[tuple[Genre, ...], dict[str, str | None]]:
+def _genres_data() -> dict:
+    """harvester/data/genres.toml, read once at import (the genres and their first words both come from it)."""
     from importlib import resources
 
     from harvester.normalize import tomltext
 
-    data = tomltext.loads(resources.files("harvester").joinpath("data", "genres.toml").read_text("utf-8"))
+    return tomltext.loads(resources.files("harvester").joinpath("data", "genres.toml").read_text("utf-8"))
+
+
+_GENRES_DATA = _genres_data()
+
+
+def _load_genres() -> tuple[tuple[Genre, ...], dict[str, str | None]]:
+    data = _GENRES_DATA
     sets = data.get("sets", {})
     genres = []
     for g in data["genre"]:
@@ -109,11 +117,7 @@ _GENRE_RE = re.compile(
 
 def _first_words() -> frozenset[str]:
     """Every word a type can start with: the genre scan tries the big pattern only where one stands."""
-    from importlib import resources
-
-    from harvester.normalize import tomltext
-
-    data = tomltext.loads(resources.files("harvester").joinpath("data", "genres.toml").read_text("utf-8"))
+    data = _GENRES_DATA
     sets = data.get("sets", {})
     out: set[str] = set()
     for g in data["genre"]:

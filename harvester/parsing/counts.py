@@ -30,21 +30,15 @@ def _counts(text: str | None, regex: re.Pattern[str], max_length: int) -> Counts
     return None
 
 
-def counts_in(nodes: Iterable[object], regex: re.Pattern[str], max_length: int = 120) -> Counts | None:
-    """The first count header in the text of one of ``nodes`` (elements, or text of any kind, outside the results
-    table); :func:`counts_around` is the second pass, for a header split over several elements."""
-    for node in nodes:
+def find_counts(nodes: Iterable[object], regex: re.Pattern[str], max_length: int = 120) -> Counts | None:
+    """The first count header among ``nodes`` (text nodes or elements outside the results table)."""
+    candidates = list(nodes)
+    for node in candidates:
         text = element_text(node) if isinstance(node, etree._Element) else str(node)
         found = _counts(text, regex, max_length)
         if found:
             return found
-    return None
-
-
-def counts_around(nodes: Iterable[object], regex: re.Pattern[str], max_length: int = 120) -> Counts | None:
-    """A count header split over several elements: read the short elements holding the pieces. Text nodes must
-    know their parent (lxml's smart strings); plain strings are skipped."""
-    for node in nodes:
+    for node in candidates:  # split over several elements: read the short elements holding the pieces
         parent = node if isinstance(node, etree._Element) else getattr(node, "getparent", lambda: None)()
         if parent is not None and getattr(node, "is_tail", False):
             parent = parent.getparent()

@@ -21,10 +21,9 @@ from lxml import etree
 from parsel import Selector
 
 from harvester.model import Counts, ListingPage, NotAListingError, RawBlock
-from harvester.parsing.counts import counts_around, counts_in
+from harvester.parsing.counts import find_counts
 from harvester.parsing.detect import raise_if_challenge
 from harvester.parsing.html_text import clean, element_text
-from harvester.profiles.build import with_parents
 from harvester.profiles.model import Count, Empty, Extractor, Field, Profile
 
 __all__ = ["extract", "parse_file_with_profile", "parse_with_profile", "read_counts"]
@@ -153,13 +152,8 @@ def _text(match: object, attr: str | None) -> str | None:
 
 
 def read_counts(root: etree._Element, count: Count) -> Counts | None:
-    """The first "first - last of total" header in short text nodes (never a long summary); for a header split
-    over several elements, in the short elements around them."""
-    nodes = count.nodes.xpath(root)  # text as plain strings: reading it needs no parent
-    found = counts_in(nodes, count.regex, count.max_length)
-    if found is None and nodes:
-        found = counts_around(with_parents(count.nodes.xpath.path)(root), count.regex, count.max_length)
-    return found
+    """The first "first - last of total" header in short text nodes (never a long summary)."""
+    return find_counts(count.nodes.xpath(root), count.regex, count.max_length)
 
 
 def _looks_empty(root: etree._Element, empty: Empty | None) -> bool:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime
@@ -37,13 +36,6 @@ RESERVED_PARAMS = frozenset(("profile", "start_url", "max_pages", "base_url", "n
 
 
 _NAMESPACES = {"re": "http://exslt.org/regular-expressions"}
-
-
-@functools.lru_cache(maxsize=256)
-def with_parents(path: str) -> etree.XPath:
-    """A profile's XPath (``Extractor.xpath.path``) compiled again so that its text results know their parent
-    element (lxml's smart strings)."""
-    return etree.XPath(path, namespaces=_NAMESPACES)
 
 
 _BY_ID = re.compile(r"^descendant-or-self::\*\[@id = ('[^']*')\]$")
@@ -111,7 +103,7 @@ class ProfileBuilder:
             self.problem(key, f"the regex needs the named group(s) {', '.join(f'(?P<{g}>...)' for g in missing)}")
         return compiled
 
-    def xpath(self, key: str, expr: str, kind: str) -> etree.XPath | None:
+    def xpath(self, key: str, expr: str, kind: str, *, parents: bool = False) -> etree.XPath | None:
         source = expr
         if kind == "css":
             try:
@@ -123,17 +115,17 @@ class ProfileBuilder:
             # first; the same node-set through the id attributes is ten times faster on a listing page.
             source = _BY_ID.sub(r"descendant-or-self::*/@id[. = \1]/..", source)
         try:
-            # Text and attribute values come back as plain strings: lxml's default "smart" strings, which know
-            # their parent element, cost about 1.5 µs each to make, and only a count header split over
-            # several elements needs a parent (:func:`with_parents`).
-            return etree.XPath(source, namespaces=_NAMESPACES, smart_strings=False)
+            # Text and attribute values come back as plain strings unless ``parents``: lxml's default "smart"
+            # strings, which know their parent element, cost about 1.5 µs each to make, and only the count
+            # header's nodes need a parent (a header split over several elements is read around them).
+            return etree.XPath(source, namespaces=_NAMESPACES, smart_strings=parents)
         except etree.XPathSyntaxError as error:
             self.problem(key, f"not a valid XPath expression ({error})")
         except etree.XPathError as error:
             self.problem(key, f"not a valid XPath expression ({error})")
         return None
 
-    def extractor(self, key: str, spec: Any) -> Extractor | None:
+    def extractor(self, key: str, spec: Any, *, parents: bool = False) -> Extractor | None:
         shorthand = isinstance(spec, str)
         if shorthand:
             spec = {"css": spec}
@@ -142,7 +134,7 @@ class ProfileBuilder:
             self.problem(key, "give exactly one of css or xpath" if kinds else "needs css or xpath")
             return None
         kind = kinds[0]
-        compiled = self.xpath(key if shorthand else f"{key}.{kind}", spec[kind], kind)
+        compiled = self.xpath(key if shorthand else f"{key}.{kind}", spec[kind], kind, parents=parents)
         keep = self.regex(f"{key}.keep", spec.get("keep"))
         drop = self.regex(f"{key}.drop", spec.get("drop"))
         regex = self.regex(f"{key}.regex", spec.get("regex"))
@@ -345,7 +337,7 @@ class ProfileBuilder:
             if len(kinds) > 1:
                 self.problem("pagination.count", "give css or xpath, not both")
             nodes_spec = {kinds[0]: count_spec[kinds[0]]} if kinds else {"xpath": DEFAULT_COUNT_XPATH}
-            nodes = self.extractor("pagination.count", nodes_spec)
+            nodes = self.extractor("pagination.count", nodes_spec, parents=True)
             if regex is not None and nodes is not None:
                 count = Count(regex=regex, nodes=nodes, max_length=count_spec.get("max_length", 120))
         param = spec.get("param", "page")
