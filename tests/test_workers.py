@@ -71,6 +71,23 @@ def test_the_pool_answers_as_the_crawls_own_process_would():
     assert len(listing.blocks) == 10
 
 
+def test_a_page_crosses_to_the_crawl_with_every_field_it_holds():
+    """What the pool sends back is pickled: every field of a block and of a page survives, in its type."""
+    import pickle
+
+    from harvester.model import Counts, ListingPage, RawBlock
+
+    block = RawBlock(3, "http://x/d/1", "May 1950", "Telegram", None, "77", (("collection", "KGB"),), "1950-05",
+                     "heading", (("http://x/pdf", "PDF"),))  # fmt: skip
+    page = ListingPage("auto-rows", [block, RawBlock(4, None, None, None, None)], Counts(21, 22, 22),
+                       next_url="http://x/?page=3")  # fmt: skip
+    back = pickle.loads(pickle.dumps(page, protocol=pickle.HIGHEST_PROTOCOL))  # noqa: S301 (our own bytes)
+    assert back == page
+    assert back.missing == {"url": 1, "date_text": 1, "title": 1, "summary": 2}
+    assert [type(b) for b in back.blocks] == [RawBlock, RawBlock]
+    assert type(back.counts) is Counts
+
+
 def _page_rows(page: str, url: str) -> list[dict]:
     """The raw items the wilson spider yields for ``page`` (page 0 of its search)."""
     profile = load_profile("wilson")
