@@ -37,6 +37,8 @@ def element_text(node: Selector | etree._Element | None) -> str | None:
     root = node.root if isinstance(node, Selector) else node
     if isinstance(root, str):  # a text or attribute selector
         return clean(root)
+    if not len(root) and isinstance(root.tag, str) and root.tag not in _DROPPED_TAGS:
+        return clean(root.text)  # no children: its own text (a table cell, a heading), read without the walk
     parts: list[str] = []
     _collect(root, parts, tail=False)
     return clean("".join(parts))

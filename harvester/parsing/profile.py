@@ -168,7 +168,14 @@ def _looks_empty(root: etree._Element, empty: Empty | None) -> bool:
 def _raise_if_marked(root: etree._Element, profile: Profile) -> None:
     rule = profile.not_a_listing
     assert rule is not None
-    marks = [m.expr for m in rule.markers if m.xpath(root)]
+    marks: list[str] = []
+    left = len(rule.markers)
+    for marker in rule.markers:
+        if len(marks) + left < rule.min_markers:
+            return  # the markers still to try could not make up the number (a listing has none of them)
+        left -= 1
+        if marker.xpath(root):
+            marks.append(marker.expr)
     if len(marks) >= rule.min_markers:
         raise NotAListingError(
             f"this is {rule.what} (page title {_page_title(root)!r}; has {', '.join(marks)}), "
