@@ -265,7 +265,7 @@ class ListingSpider(scrapy.Spider):
 
     def offload_parse(self, response: Response, page: int) -> tuple[Any, ...] | None:
         """The arguments of the worker's ``listing`` job for this page (:mod:`harvester.crawl.workers`): a spider
-        whose :meth:`parse_page` is ``parse_with_profile`` returns ``(profile_key(...), response.text,
+        whose :meth:`parse_page` is ``parse_with_profile`` returns ``(profile_key(...), worker_page(response),
         response.url, RowRecipe(...))``, the recipe saying how :meth:`_parse` makes raw items of the blocks, so
         that the worker builds the page's records in the same trip. None (the default): the page is parsed in
         the crawl's process."""

@@ -79,20 +79,32 @@ def build_job(raw: Mapping[str, Any], crawled_at: str | None, registry_path: str
 
 
 def page_job(
-    profile: tuple[str, int, int], text: str, url: str, recipe: RowRecipe | None, registry_path: str | None
+    profile: tuple[str, int, int], page: str | bytes, url: str, recipe: RowRecipe | None, registry_path: str | None
 ) -> tuple[ListingPage, list[Row]] | None:
-    """Read a listing page with its profile; with a ``recipe``, also build its records (``crawled_at`` None: the
-    crawl's process sets it). A record that cannot be built here is None: the crawl builds it itself."""
+    """Read a listing page (its text, or the bytes of a UTF-8 page: :mod:`harvester.parsing.utf8_page`) with its
+    profile; with a ``recipe``, also build its records (``crawled_at`` None: the crawl's process sets it). A
+    record that cannot be built here is None: the crawl builds it itself; so is a page whose bytes are not
+    UTF-8 after all, or whose profile file changed."""
     from parsel import Selector
 
     from harvester.parsing.profile import parse_with_profile
+    from harvester.parsing.utf8_page import page_selector, page_text
     from harvester.profiles import load_profile_key
     from harvester.records import page_offset, raw_item
 
     loaded = load_profile_key(profile)
     if loaded is None:  # the file changed since the crawl loaded it: the crawl parses this page itself
         return None
-    listing = parse_with_profile(Selector(text=text, base_url=url), loaded, url)
+    if isinstance(page, bytes):
+        text = page_text(page)
+        if text is None:  # not UTF-8: the crawl reads it (with Scrapy's replacement characters) itself
+            return None
+        selector = page_selector(text, page, url)  # (never `or`: a Selector's truth serialises the page)
+        if selector is None:
+            selector = Selector(text=text, base_url=url)
+    else:
+        selector = Selector(text=page, base_url=url)
+    listing = parse_with_profile(selector, loaded, url)
     rows: list[Row] = []
     if recipe is not None:
         offset = page_offset(listing, recipe.page, first_page=recipe.first_page, page_size=recipe.page_size)

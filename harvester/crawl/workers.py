@@ -32,6 +32,7 @@ after ``kill -9``.
 from __future__ import annotations
 
 import asyncio
+import codecs
 import logging
 import multiprocessing
 import os
@@ -41,6 +42,7 @@ from typing import Any
 
 from scrapy import signals
 from scrapy.crawler import Crawler
+from scrapy.http import TextResponse
 
 from harvester.crawl.worker_jobs import (
     Built,
@@ -66,6 +68,17 @@ MAX_KEPT_ROWS = 4096
 
 
 # --- in the crawl -------------------------------------------------------------------------------------------
+
+
+def worker_page(response: TextResponse) -> str | bytes:
+    """What of a listing page crosses to the worker: the bytes of a UTF-8 page (no encoding to cross, none for
+    lxml: :mod:`harvester.parsing.utf8_page` reads them into the tree its text gives, or hands the page back),
+    the text of any other."""
+    try:
+        utf8 = codecs.lookup(response.encoding).name == "utf-8"
+    except LookupError:
+        utf8 = False
+    return response.body if utf8 else response.text
 
 
 class Workers:
@@ -139,11 +152,11 @@ class Workers:
         return future
 
     async def listing(
-        self, profile: tuple[str, int, int], text: str, url: str, recipe: RowRecipe | None = None
+        self, profile: tuple[str, int, int], page: str | bytes, url: str, recipe: RowRecipe | None = None
     ) -> ListingPage | None:
         """The page read with its profile (None: read it yourself); with a ``recipe``, its records are built in
         the same trip and wait for :meth:`build`."""
-        answer = await self._call(page_job, profile, text, url, recipe, self.registry_path)
+        answer = await self._call(page_job, profile, page, url, recipe, self.registry_path)
         if answer is None:
             return None
         listing, rows = answer

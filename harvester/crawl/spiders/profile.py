@@ -14,6 +14,7 @@ from scrapy.http import Response
 
 from harvester.crawl.spider import ListingSpider, SpiderArgumentError
 from harvester.crawl.worker_jobs import RowRecipe
+from harvester.crawl.workers import worker_page
 from harvester.parsing import ListingPage
 from harvester.parsing.profile import parse_with_profile
 from harvester.profiles import Profile, ProfileError, load_profile, packaged_profiles, profile_key
@@ -133,7 +134,7 @@ class ProfileSpider(ListingSpider):
 
     def offload_parse(self, response: Response, page: int) -> tuple[Any, ...] | None:
         recipe = RowRecipe(self.name, page, self.first_page(), self.page_size)
-        return self.profile_key, response.text, response.url, recipe
+        return self.profile_key, worker_page(response), response.url, recipe
 
     def page_number(self, url: str) -> int:
         number = self.profile.page_number(url)
