@@ -58,6 +58,17 @@ def test_run_ids_sort_by_time_and_are_file_safe():
     assert all(safe_name(i, "run id") == i for i in ids)
 
 
+def test_runs_started_within_one_second_sort_in_their_order():
+    from datetime import UTC, datetime, timedelta
+
+    start = datetime(2026, 12, 4, 18, 30, 5, tzinfo=UTC)
+    ids = [new_run_id(start + timedelta(milliseconds=ms)) for ms in (0, 1, 2, 17, 500, 998, 999)]
+    assert all(i.startswith("20261204T183005Z-") for i in ids)
+    assert ids == sorted(ids)
+    assert new_run_id(start + timedelta(seconds=1)) > ids[-1]
+    assert len({new_run_id(start) for _ in range(40)}) > 30  # the same millisecond: twelve random bits apart
+
+
 @pytest.mark.parametrize("bad", ["", ".", "..", "../x", "a/b", "a\\b/..", ".hidden", "x..y", "a b", "/abs", "é"])
 def test_names_that_could_leave_the_output_folder_are_refused(bad):
     with pytest.raises(RunSetupError):
