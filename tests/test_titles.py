@@ -719,3 +719,20 @@ def test_a_counted_noun_phrase_is_not_an_office_and_a_name():
     title = "Excerpt from Mao Zedong’s Speech, ‘On the Ten Major Relationships’"
     people, _ = people_and_organisations(title, date=None, registry=default_registry(), parts=parse_title(title))
     assert [(p["name"], p["role"]) for p in people] == [("Mao Zedong", "sender")]
+
+
+@given(st.text(alphabet="ab ,([)]", max_size=40))
+def test_bracket_depths_follow_the_characters(text):
+    from harvester.normalize.titles import _depths
+
+    expected, depth = [], 0
+    for ch in text:  # an opening bracket counts itself, a closing one too; never below zero
+        if ch in "([":
+            depth += 1
+            expected.append(depth)
+        elif ch in ")]":
+            expected.append(depth)
+            depth = max(0, depth - 1)
+        else:
+            expected.append(depth)
+    assert _depths(text) == expected

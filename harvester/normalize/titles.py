@@ -375,19 +375,20 @@ def _mask_quotes(t: str) -> tuple[str, list[tuple[int, int]]]:
 
 
 def _depths(s: str) -> list[int]:
-    if not _BRACKET.search(s):
-        return [0] * len(s)
-    out = []
-    d = 0
-    for ch in s:
-        if ch in "([":
+    """The bracket depth of every character: an opening bracket counts itself, a closing one too."""
+    out: list[int] = []
+    d = prev = 0
+    for bracket in _BRACKET.finditer(s):  # the characters between two brackets share one depth
+        i = bracket.start()
+        out.extend([d] * (i - prev))
+        if s[i] in "([":
             d += 1
             out.append(d)
-        elif ch in ")]":
-            out.append(d)
-            d = max(0, d - 1)
         else:
             out.append(d)
+            d = max(0, d - 1)
+        prev = i + 1
+    out.extend([d] * (len(s) - prev))
     return out
 
 
@@ -925,6 +926,9 @@ class _Parser:
 
     def item(self, a: int, b: int, role: str) -> None:
         """Emit one party; "[via X]" / "(via X)" inside it become via parties."""
+        if self.flat or not _BRACKET.search(self.m, a, b):
+            self.emit(a, b, role)  # no bracket in it: no "[via X]" to cut
+            return
         cut = b
         i = a
         while i < b:
