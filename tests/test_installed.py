@@ -45,6 +45,16 @@ def test_the_wheel_carries_everything_a_command_needs(wheel):
     assert not any(n.startswith(("tests/", "benchmarks/")) for n in names)
 
 
+def test_the_wheel_is_versioned_from_the_package(wheel):
+    """pyproject.toml takes the version from harvester/__init__.py: the wheel's metadata says the same."""
+    import harvester
+
+    metadata = next(n for n in zipfile.ZipFile(wheel).namelist() if n.endswith(".dist-info/METADATA"))
+    text = zipfile.ZipFile(wheel).read(metadata).decode()
+    assert f"\nVersion: {harvester.__version__}\n" in text
+    assert wheel.name.startswith(f"harvester-{harvester.__version__}-")
+
+
 def test_an_installed_wheel_runs_the_demo_from_an_empty_folder(wheel, tmp_path):
     env_dir = tmp_path / "venv"
     venv.EnvBuilder(with_pip=False).create(env_dir)
