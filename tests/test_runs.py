@@ -66,7 +66,22 @@ def test_runs_started_within_one_second_sort_in_their_order():
     assert all(i.startswith("20261204T183005Z-") for i in ids)
     assert ids == sorted(ids)
     assert new_run_id(start + timedelta(seconds=1)) > ids[-1]
-    assert len({new_run_id(start) for _ in range(40)}) > 30  # the same millisecond: twelve random bits apart
+    assert len({new_run_id(start) for _ in range(40)}) > 35  # the same millisecond: fourteen random bits apart
+
+
+def test_a_new_run_never_takes_the_id_of_a_run_already_in_its_folder(tmp_path, monkeypatch):
+    from harvester.storage import run as run_module
+
+    p = plan(tmp_path)
+    p.runs_dir.mkdir(parents=True)
+    p.manifest_path("20261204T183005Z-000001").write_text("{}")
+    drawn = iter(["20261204T183005Z-000001", "20261204T183005Z-000002"])
+    monkeypatch.setattr(run_module, "new_run_id", lambda: next(drawn))
+    run = Run.start(p)
+    try:
+        assert run.run_id == "20261204T183005Z-000002"
+    finally:
+        run.release()
 
 
 @pytest.mark.parametrize("bad", ["", ".", "..", "../x", "a/b", "a\\b/..", ".hidden", "x..y", "a b", "/abs", "é"])

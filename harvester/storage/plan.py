@@ -42,10 +42,10 @@ def utc_now() -> str:
 
 def new_run_id(now: datetime | None = None) -> str:
     """``20250102T030405Z-1a2b3c``: sorts by start time, unique enough for parallel starts, filename-safe. The
-    six hex digits are the millisecond (three digits, so two runs started within one second still sort in their
-    order) and twelve random bits."""
+    six hex digits hold the millisecond in their first ten bits (two runs started within one second still sort
+    in their order) and fourteen random bits."""
     now = now or datetime.now(UTC)
-    return f"{now:%Y%m%dT%H%M%SZ}-{now.microsecond // 1000:03x}{secrets.randbelow(0x1000):03x}"
+    return f"{now:%Y%m%dT%H%M%SZ}-{(now.microsecond // 1000) << 14 | secrets.randbelow(1 << 14):06x}"
 
 
 def safe_name(value: str, what: str) -> str:

@@ -211,7 +211,7 @@ class Run:
             if not resumed:
                 if plan.resume:
                     logger.info("nothing to resume for job %s: starting a new run", plan.job_key)
-                run_id = plan.run_id or new_run_id()
+                run_id = plan.run_id or _unused_run_id(plan)
                 journal = backend.create_journal(
                     plan,
                     {
@@ -548,3 +548,11 @@ def sha256_of(path: Path) -> str:
             digest.update(chunk)
     return digest.hexdigest()
 
+
+def _unused_run_id(plan: RunPlan) -> str:
+    """A new run id whose files the plan's runs folder does not hold yet (ids of runs started in the same
+    millisecond differ in 14 random bits only)."""
+    while True:
+        run_id = new_run_id()
+        if not plan.tracked or not (plan.manifest_path(run_id).exists() or plan.run_path(run_id).exists()):
+            return run_id
