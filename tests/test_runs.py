@@ -54,7 +54,7 @@ def read_jsonl(path: Path) -> list[dict]:
 def test_run_ids_sort_by_time_and_are_file_safe():
     ids = {new_run_id() for _ in range(50)}
     assert len(ids) == 50
-    assert all(re.fullmatch(r"\d{8}T\d{6}Z-[0-9a-f]{6}", i) for i in ids)
+    assert all(re.fullmatch(r"\d{8}T\d{6}Z-[0-9a-f]{9}", i) for i in ids)
     assert all(safe_name(i, "run id") == i for i in ids)
 
 
@@ -66,7 +66,7 @@ def test_runs_started_within_one_second_sort_in_their_order():
     assert all(i.startswith("20261204T183005Z-") for i in ids)
     assert ids == sorted(ids)
     assert new_run_id(start + timedelta(seconds=1)) > ids[-1]
-    assert len({new_run_id(start) for _ in range(40)}) > 35  # the same millisecond: fourteen random bits apart
+    assert len({new_run_id(start) for _ in range(50)}) == 50  # the same millisecond: 24 random bits apart
 
 
 def test_a_new_run_never_takes_the_id_of_a_run_already_in_its_folder(tmp_path, monkeypatch):
@@ -74,12 +74,12 @@ def test_a_new_run_never_takes_the_id_of_a_run_already_in_its_folder(tmp_path, m
 
     p = plan(tmp_path)
     p.runs_dir.mkdir(parents=True)
-    p.manifest_path("20261204T183005Z-000001").write_text("{}")
-    drawn = iter(["20261204T183005Z-000001", "20261204T183005Z-000002"])
+    p.manifest_path("20261204T183005Z-000000001").write_text("{}")
+    drawn = iter(["20261204T183005Z-000000001", "20261204T183005Z-000000002"])
     monkeypatch.setattr(run_module, "new_run_id", lambda: next(drawn))
     run = Run.start(p)
     try:
-        assert run.run_id == "20261204T183005Z-000002"
+        assert run.run_id == "20261204T183005Z-000000002"
     finally:
         run.release()
 

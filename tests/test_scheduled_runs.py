@@ -32,7 +32,7 @@ def test_first_run_writes_run_file_manifest_state_and_dataset(replay_site, tmp_p
     run_path = out / "wilson" / "runs" / f"{manifest['run_id']}.jsonl"
     assert summary_line(result.stdout).startswith("harvester: 21 records from 3 pages, 21 new, 0 failed pages")
     assert summary_line(result.stdout).endswith(f"-> {run_path}")
-    assert re.fullmatch(r"\d{8}T\d{6}Z-[0-9a-f]{6}", manifest["run_id"])
+    assert re.fullmatch(r"\d{8}T\d{6}Z-[0-9a-f]{9}", manifest["run_id"])
     # Every record a real crawl produced meets the contract.
     assert len(records) == 21
     assert [e for r in records for e in record_errors(r)] == []

@@ -41,11 +41,11 @@ def utc_now() -> str:
 
 
 def new_run_id(now: datetime | None = None) -> str:
-    """``20250102T030405Z-1a2b3c``: sorts by start time, unique enough for parallel starts, filename-safe. The
-    six hex digits hold the millisecond in their first ten bits (two runs started within one second still sort
-    in their order) and fourteen random bits."""
+    """``20250102T030405Z-07b1a2b3c``: the start's UTC second, then nine hex digits: its millisecond (three, so
+    that runs started within one second sort in their order) and 24 random bits (parallel starts). Sorts by
+    start time, filename-safe."""
     now = now or datetime.now(UTC)
-    return f"{now:%Y%m%dT%H%M%SZ}-{(now.microsecond // 1000) << 14 | secrets.randbelow(1 << 14):06x}"
+    return f"{now:%Y%m%dT%H%M%SZ}-{now.microsecond // 1000:03x}{secrets.token_hex(3)}"
 
 
 def safe_name(value: str, what: str) -> str:
