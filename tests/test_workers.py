@@ -71,6 +71,26 @@ def test_the_pool_answers_as_the_crawls_own_process_would():
     assert len(listing.blocks) == 10
 
 
+def test_a_utf8_page_sent_as_bytes_reads_as_its_text_and_other_bytes_come_back_unread():
+    body = (WILSON_SITE / "search-mao-zedong-page-0.html").read_bytes()
+    url = "http://127.0.0.1:8000/search?search_api_fulltext=mao+zedong"
+
+    async def main() -> tuple[object, object, object]:
+        workers = started()
+        try:
+            as_bytes = await workers.listing(profile_key("wilson"), body, url)
+            as_text = await workers.listing(profile_key("wilson"), body.decode("utf-8"), url)
+            not_utf8 = await workers.listing(profile_key("wilson"), body.replace(b"Mao", b"M\xe4o"), url)
+        finally:
+            workers.close()
+        return as_bytes, as_text, not_utf8
+
+    as_bytes, as_text, not_utf8 = asyncio.run(main())
+    assert as_bytes == as_text
+    assert len(as_bytes.blocks) == 10
+    assert not_utf8 is None  # the crawl reads it itself, as Scrapy decoded it
+
+
 def test_a_page_crosses_to_the_crawl_with_every_field_it_holds():
     """What the pool sends back is pickled: every field of a block and of a page survives, in its type."""
     import pickle
