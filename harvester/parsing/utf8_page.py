@@ -21,10 +21,8 @@ def page_text(body: bytes) -> str | None:
     """What Scrapy's ``response.text`` is for a response whose encoding is UTF-8 and whose bytes are valid
     UTF-8 (a UTF-8 byte order mark is not part of the text); ``None`` for bytes that are not valid UTF-8, which
     Scrapy would decode with replacement characters."""
-    if body.startswith(codecs.BOM_UTF8):
-        body = body[len(codecs.BOM_UTF8) :]
     try:
-        return body.decode("utf-8")
+        return _without_bom(body).decode("utf-8")
     except UnicodeDecodeError:
         return None
 
@@ -35,8 +33,7 @@ def page_selector(text: str, body: bytes, base_url: str | None) -> Selector | No
     bytes are ``body`` without the ASCII whitespace at its ends, as long as no other whitespace (a no-break
     space) stands next to it and there is no NUL. ``None`` where that is not so, or where the text does not
     start with ``<`` or starts an XML declaration (parsel reads those as XML or tries them as JSON)."""
-    if body.startswith(codecs.BOM_UTF8):
-        body = body[len(codecs.BOM_UTF8) :]
+    body = _without_bom(body)
     lead = len(body) - len(body.lstrip())  # ASCII whitespace: one byte, one character
     trail = len(body) - len(body.rstrip())
     end = len(text) - trail
@@ -51,3 +48,7 @@ def page_selector(text: str, body: bytes, base_url: str | None) -> Selector | No
     if root is None:
         root = etree.fromstring(b"<html/>", parser=parser, base_url=base_url)
     return Selector(root=root, type="html")
+
+
+def _without_bom(body: bytes) -> bytes:
+    return body[len(codecs.BOM_UTF8) :] if body.startswith(codecs.BOM_UTF8) else body
