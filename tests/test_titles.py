@@ -736,3 +736,18 @@ def test_bracket_depths_follow_the_characters(text):
         else:
             expected.append(depth)
     assert _depths(text) == expected
+
+
+@given(st.text(alphabet="ab. \t\n\x1c\x85\xa0\u2028\u200b\u3000\x00", max_size=80), st.integers(0, 90))
+def test_the_words_beside_a_position_are_the_regexes(text, pos):
+    # word_after / word_before split where they once ran these patterns (the search was quadratic)
+    import re
+
+    from harvester.normalize.titles import _Parser
+
+    parser = _Parser("x")
+    parser.m = text
+    after = re.match(r"\s*(\S+)", text[pos : pos + 60])
+    before = re.search(r"(\S+)\s*$", text[max(0, pos - 60) : pos])
+    assert parser.word_after(pos) == (after.group(1) if after else "")
+    assert parser.word_before(pos) == (before.group(1) if before else "")

@@ -128,7 +128,7 @@ def _first_words() -> frozenset[str]:
 
 
 _GENRE_FIRST = _first_words()
-_WORD_START = re.compile(r"(?<![\w'\-])[^\W\d_][\w\-]*")
+_WORD_START = re.compile(r"[^\W\d_](?<![\w'\-].)[\w\-]*")  # (?<![\w'\-])[^\W\d_][\w\-]*, led by the letter
 
 
 class _Found:
@@ -166,26 +166,55 @@ def _found(text: str, match: re.Match[str] | None, floor: int = 0) -> _Found | N
     return _Found(start, match.end(), genre, " ".join([*labels, genre.type]))
 
 
+#: The characters other than its two cases that an ASCII letter matches under re.IGNORECASE (tests check every
+#: code point): "İ" and "ı" for i, the Kelvin sign for k, the long s.
+_CASE_EXTRAS = {"i": "\u0130\u0131", "k": "\u212a", "s": "\u017f"}
+
+
+def _word_led(alternatives: list[str]) -> str:
+    """``(?<![\\w'\\-])(?:ALT|...)`` (one of the words, not inside another), for an IGNORECASE pattern whose every
+    ALT starts with an ASCII letter, written so that ``re`` can skip to the letters it may start with.
+
+    A pattern led by a lookbehind, or by a letter under IGNORECASE, gives ``re`` no first characters to look for,
+    so a search runs the whole pattern at every position of the title. Here the first letter is a case-sensitive
+    set of its spellings, consumed; the lookbehind looks past it, and each branch checks the letter it starts
+    with (``(?<=f)rom``, under IGNORECASE as before). Alternatives keep their order within each first letter."""
+    by_letter: dict[str, list[str]] = {}
+    for alt in alternatives:
+        by_letter.setdefault(alt[0].lower(), []).append(alt[1:])
+    spellings = "".join(c + c.upper() + _CASE_EXTRAS.get(c, "") for c in by_letter)
+    branches = "|".join(f"(?<={c})(?:{'|'.join(rests)})" for c, rests in by_letter.items())
+    return rf"(?-i:[{spellings}])(?<![\w'\-].)(?:{branches})"
+
+
 # Types whose "of A" names the author ("Letter of Governor Sheng to ...", "Declaration of the CC CPSU").
 _AUTHORED = frozenset(g.type for g in GENRES if g.authored)
 _GENRE_WORDS = "(?:" + "|".join(g.pattern for g in GENRES if g.message) + ")"
 # A document number: "No. 340", "No 10456", "Nr. 12", "№ 5", "#149", "No. 059.057", "No. 1234/56", "No. 01/04595",
 # "No. K-123", "Nr. RB/45" (letters then digits).
 _NUMBER_BODY = r"((?:[A-Za-z]{1,4}[-/]?)?\d[\w./\-]*)"
-_NUMBER = re.compile(r"(?:\bNo\b\.?|\bNr\b\.?|\bNum\b\.?|N°|№|#)\s*" + _NUMBER_BODY, re.IGNORECASE)
+# (r"(?:\bNo\b\.?|\bNr\b\.?|\bNum\b\.?|N°|№|#)\s*", led by the characters it can start with: see _word_led)
+_NUMBER = re.compile(
+    r"(?-i:[Nn№#])(?:(?<=n)(?:(?<!\w.)(?:o\b\.?|r\b\.?|um\b\.?)|°)|(?<=[№#]))\s*" + _NUMBER_BODY, re.IGNORECASE
+)
 _NUMBER_AT = re.compile(r"\s*(?:No\b\.?|Nr\b\.?|Num\b\.?|N°|№|#)\s*" + _NUMBER_BODY, re.IGNORECASE)
 _BARE_NUMBER = re.compile(r"\s+(\d[\d./\-]*)(?![\w])")
 
 # --- slot keywords, topics, forwarded messages -------------------------------------------------------------
-_KW = re.compile(r"(?<![\w'\-])(from|to|via|between|with|by|for)\s+", re.IGNORECASE)
+_KW = re.compile("(" + _word_led(["from", "to", "via", "between", "with", "by", "for"]) + r")\s+", re.IGNORECASE)
 _TOPIC = re.compile(
-    r"(?<![\w'\-])(?:on|regarding|concerning|about|re|in\s+connection\s+with|requesting|asking|informing"
-    r"|reporting|proposing|expressing|discussing|referring\s+to|relating\s+to|with\s+regard\s+to"
-    r"|in\s+regard\s+to|dated|including)(?=\s)",
+    _word_led(
+        [
+            *("on", "regarding", "concerning", "about", "re", r"in\s+connection\s+with", "requesting", "asking"),
+            *("informing", "reporting", "proposing", "expressing", "discussing", r"referring\s+to", r"relating\s+to"),
+            *(r"with\s+regard\s+to", r"in\s+regard\s+to", "dated", "including"),
+        ]
+    )
+    + r"(?=\s)",
     re.IGNORECASE,
 )
 _FORWARD = re.compile(
-    r"(?:,\s*|\s+)(?:(?:conveying|transmitting|forwarding|enclosing|relaying|attaching|passing\s+on)\s+"
+    r"[,\s]\s*(?:(?:conveying|transmitting|forwarding|enclosing|relaying|attaching|passing\s+on)\s+"
     r"|(?:with|containing)\s+(?=(?:(?:the|a|an|his|her|its|their)\s+)?(?:[^\s,]+\s+){0,4}?"
     + _GENRE_WORDS
     + r"\s+(?:from|of|by|to)\b))",
@@ -200,8 +229,8 @@ _CONV_START = re.compile(
     r"\s*(?:" + "|".join(g.pattern for g in GENRES if g.conversation and not g.head_only) + r")\b", re.IGNORECASE
 )
 _MENTION_CONV = re.compile(
-    r"(?<![\w'\-])(?:meetings?|conversations?|talks?|discussions?|negotiations?|interviews?|audience)\s+"
-    r"(?:of\s+[^,;]{1,60}?\s+)?(?:with|between)\s+",
+    _word_led(["meetings?", "conversations?", "talks?", "discussions?", "negotiations?", "interviews?", "audience"])
+    + r"\s+(?:of\s+[^,;]{1,60}?\s+)?(?:with|between)\s+",
     re.IGNORECASE,
 )
 #: Words that count a noun phrase ("Ten Major Relationships", "Three General Principles"): an office word
@@ -212,7 +241,7 @@ _COUNT_WORDS = frozenset(
         "many", "some", "all", "both", "these", "those", "first", "second", "third", "fourth", "fifth",
     }
 )
-_MENTION_CDE = re.compile(r"(?<![\w'\-])(?:Cdes?\.|Comrades?)\s+")
+_MENTION_CDE = re.compile(r"C(?<![\w'\-]C)(?:des?\.|omrades?)\s+")  # (?<![\w'\-])(?:Cdes?\.|Comrades?)\s+
 _POSSESSED = "|".join(
     sorted(
         {
@@ -274,7 +303,8 @@ _VERBS = tx.words(
     publish prepare conduct launch attack defend deploy station train reach seek restore resume"""
 )
 _ARTICLES = tx.words("the a an cde cde. cdes cdes. comrade comrades his her their its")
-_TRAIL = re.compile(r"\s+(?:of|for|at|in|on)\s+(?=\d)|\s+dated\s+", re.IGNORECASE)
+# (\s+(?:of|for|at|in|on)\s+(?=\d)|\s+dated\s+, with \s\s* first: a set of characters for re to skip to)
+_TRAIL = re.compile(r"\s\s*(?:(?:of|for|at|in|on)\s+(?=\d)|dated\s+)", re.IGNORECASE)
 _POSSESSIVE_CUT = re.compile(r"['’]s([\]\)]?)\s+(?=(?:[A-Za-z\-]+\s+){0,2}?(?:" + _POSSESSED + r")\b)", re.IGNORECASE)
 _NOT_A_PARTY = re.compile(r"^[\W\d_]*$|^(?:and|or|the|a|an|etc)$", re.IGNORECASE)
 _INITIAL_END = re.compile(r"(?:^|[\s.])[A-Z][a-z]?\.$")
@@ -284,8 +314,6 @@ _STOP_WORDS = tx.words(
     "was were his her their its"
 )
 # Patterns the grammar uses inline, compiled once (the re module's cache lookup is a measurable share).
-_WORD_AFTER = re.compile(r"\s*(\S+)")
-_WORD_BEFORE = re.compile(r"(\S+)\s*$")
 _AND_MORE = re.compile(r"\s+(?:and|&)\s+")
 _POSSESSIVE_END = re.compile(r"['’]s([\])]?)$")
 _GENRE_WORD = re.compile(_GENRE_WORDS + r"\b", re.IGNORECASE)
@@ -298,7 +326,7 @@ _VIA = re.compile(r"\s*via\s+", re.IGNORECASE)
 _WITH = re.compile(r"(?:with\s+)?", re.IGNORECASE)
 _WORD = re.compile(r"\S+")
 _CLAUSE_MARK = re.compile(r"[,;:]")
-_DASH_CHARS = re.compile(r" -|[–—]")
+_DASH_CHARS = re.compile(r" -|–|—")  # alternatives of literals: re skips to their first characters
 _CAPITALISED = re.compile(r"[A-Z][a-z]+")
 _HEAD_AFTER = re.compile(r"\s*(?:(?:the|a|an|his|her|its|their)\s+)?(\S+)", re.IGNORECASE)
 _DASH = re.compile(r"\s+[-–—]\s+|\s*[–—]\s*")
@@ -432,8 +460,9 @@ class _Parser:
         return out
 
     def word_after(self, pos: int) -> str:
-        match = _WORD_AFTER.match(self.m[pos : pos + 60])
-        return match.group(1) if match else ""
+        """The first word in the 60 characters after ``pos`` (``\\s*(\\S+)``), or ""."""
+        words = self.m[pos : pos + 60].split(None, 1)
+        return words[0] if words else ""
 
     def _head_after(self, pos: int) -> str:
         """The first word after ``pos`` that is no article ("a Meeting of ..." -> "Meeting")."""
@@ -441,8 +470,10 @@ class _Parser:
         return match.group(1) if match else ""
 
     def word_before(self, pos: int) -> str:
-        match = _WORD_BEFORE.search(self.m[max(0, pos - 60) : pos])
-        return match.group(1) if match else ""
+        """The last word in the 60 characters before ``pos`` (``(\\S+)\\s*$``), or "". A split, not that
+        regex: its search tries every start in the window, each running to the window's end."""
+        words = self.m[max(0, pos - 60) : pos].rsplit(None, 1)
+        return words[-1] if words else ""
 
     def emit(self, a: int, b: int, role: str) -> None:
         a, b = self.strip(a, b)
