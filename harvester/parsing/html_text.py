@@ -16,15 +16,16 @@ _BREAKING_TAGS = frozenset(
     )
 )
 _DROPPED_TAGS = frozenset(("script", "style", "template", "noscript"))
-_SPACES = re.compile(r"\s+")
 
 
 def clean(text: str | None) -> str | None:
-    """Collapse whitespace runs (NBSP and newlines included) to one space and strip; empty → ``None``."""
+    """Collapse whitespace runs (NBSP and newlines included) to one space and strip; empty → ``None``.
+
+    ``str.split()`` splits where ``re``'s ``\\s`` matches (both ask ``str.isspace``; a test checks every code
+    point) and is four to six times faster than substituting ``\\s+``."""
     if text is None:
         return None
-    text = _SPACES.sub(" ", text).strip()
-    return text or None
+    return " ".join(text.split()) or None
 
 
 def element_text(node: Selector | etree._Element | None) -> str | None:
