@@ -627,3 +627,24 @@ def test_the_resolution_cache_keyed_by_date_class_answers_as_the_uncached_resolv
     warm registry must answer every date exactly as resolving afresh does."""
     iso = date.isoformat()[:precision]
     assert REG.resolve(name, date=iso) == REG._resolve(name, _span(iso, strict=False))
+
+
+def test_a_pickled_registry_resolves_alike_and_leaves_what_it_remembered_behind():
+    # the crawl hands its registry to the worker pickled: memo caches and the slip index stay behind
+    import pickle
+
+    from harvester.normalize.names import Registry
+
+    registry = Registry.load()
+    assert registry.resolve("Filippov [Stalin]", date="1950-01-02").id == "Q855"
+    registry.resolve("Mao Zedung")
+    registry._slip_index()
+    assert registry._cache
+    assert registry._slips
+    copy = pickle.loads(pickle.dumps(registry))  # noqa: S301 (our own object)
+    assert copy._cache == {}
+    assert copy._slips is None
+    assert copy._classes == {}
+    for text, date in [("Filippov [Stalin]", "1950-01-02"), ("Kuznetsov", "1953-05-01"), ("Mao Zedung", None),
+                       ("Gromyko, Andrei", None), ("N. Khrushchev", "1960-01-01")]:  # fmt: skip
+        assert copy.resolve(text, date=date) == registry.resolve(text, date=date), text

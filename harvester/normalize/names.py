@@ -154,6 +154,14 @@ class Registry:
         self._slips: dict[tuple[int, int, str], list[tuple[int, tuple[str, ...], int]]] | None = None
         self._build()
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled (to the crawl's worker) without what is only remembered: the resolutions and date classes
+        met so far and the slip index, which the other side builds when it needs it (pickled, the index
+        doubled the registry's size and took longer to unpickle than to build)."""
+        state = dict(self.__dict__)
+        state.update(_cache={}, _kinds={}, _classes={}, _slips=None)
+        return state
+
     # --- loading and validation -------------------------------------------------------------------------
     @classmethod
     def load(cls, path: Path | str | None = None, *, organisations: Path | str | None = None) -> Registry:
