@@ -545,3 +545,18 @@ def test_wilson_start_url_with_items_per_page_sets_the_page_size():
     assert hundred.page_size == 100
     assert WilsonSpider.from_crawler(get_crawler(WilsonSpider), start_url=url).page_size == 10
     assert WilsonSpider.from_crawler(get_crawler(WilsonSpider), start_url=f"{url}&items_per_page=abc").page_size == 10
+
+
+def test_xpath_may_use_exslt_regular_expressions_and_has_class():
+    # regexp functions are set up only for expressions that name them (a fifth of a short expression's cost)
+    from parsel import Selector
+
+    from harvester.parsing.profile import parse_with_profile
+
+    data = with_({"blocks": {"xpath": "//li[re:test(@class, '^res')]"},
+                  "fields.title": {"xpath": "./h3[has-class('t')]"}})  # fmt: skip
+    profile = profile_from_data(data, "site.toml")
+    page = Selector(text='<ul><li class="result"><h3 class="t">One</h3><a href="/1">x</a></li><li class="other">'
+                         '<h3 class="t">Two</h3></li></ul>')  # fmt: skip
+    listing = parse_with_profile(page, profile, "https://example.org/list")
+    assert [(b.title, b.url) for b in listing.blocks] == [("One", "https://example.org/1")]
