@@ -16,6 +16,7 @@ from scrapy.exceptions import DropItem
 
 from harvester.crawl.run_keeper import RunKeeper
 from harvester.pipelines.dedupe import dedupe_key
+from harvester.pipelines.normalize import StatsTally
 
 
 def item_key(record: dict[str, Any]) -> str:
@@ -27,6 +28,7 @@ class JsonlWriterPipeline:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.stats = crawler.stats
+        self.tally = StatsTally(crawler.stats)  # two counts a record, added to the stats in bulk
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> JsonlWriterPipeline:
@@ -41,8 +43,15 @@ class JsonlWriterPipeline:
         if not run.journal.stage(item_key(item), item, status, digest):
             self.stats.inc_value("harvester/resume/already_staged")
             raise DropItem("already harvested by this run before it was resumed", log_level="DEBUG")
+        tally = self.tally
         if status is not None:
-            self.stats.inc_value(f"harvester/{status}")
+            tally.inc_value(f"harvester/{status}")
         if run.writes(status):
-            self.stats.inc_value("harvester/records")
+            tally.inc_value("harvester/records")
+        tally.records += 1
+        if tally.records >= StatsTally.FLUSH_EVERY:
+            tally.flush()
         return item
+
+    def close_spider(self) -> None:
+        self.tally.flush()  # before spider_closed, where the run's outcome reads them
