@@ -216,6 +216,22 @@ def test_a_broken_pool_hands_everything_back(caplog):
     assert "worker pool failed" in caplog.text
 
 
+def test_a_pool_that_refuses_the_job_at_once_hands_it_back():
+    # a pool that already knows a worker died (or was shut down) raises in submit, not in the future: the
+    # batch must still be answered, never left waiting (this hung a crawl's pipeline in a CI-like run)
+    async def main() -> tuple[object, Workers]:
+        workers = started()
+        await workers.build(RAW[0], None)  # the pool is up
+        workers.pool.shutdown(wait=True)  # submit now raises RuntimeError at once
+        answer = await asyncio.wait_for(workers.build(RAW[1], None), timeout=30)
+        workers.close()
+        return answer, workers
+
+    answer, workers = asyncio.run(main())
+    assert answer is None
+    assert workers.broken
+
+
 @pytest.mark.e2e
 def test_a_crawl_through_the_worker_writes_the_same_records(tmp_path):
     server = ReplayServer(WILSON_SITE, delay=0.5)  # the worker is up before the first page arrives

@@ -37,7 +37,7 @@ import logging
 import multiprocessing
 import os
 from collections.abc import Callable, Mapping
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import BrokenExecutor, Executor, ProcessPoolExecutor
 from typing import Any
 
 from scrapy import signals
@@ -182,7 +182,13 @@ class Workers:
                 future.set_result(None)
             return
         assert self.pool is not None
-        answer = loop.run_in_executor(self.pool, run_batch, [(function, args) for function, args, _ in batch])
+        try:
+            answer = loop.run_in_executor(self.pool, run_batch, [(function, args) for function, args, _ in batch])
+        except (BrokenExecutor, RuntimeError) as error:  # the pool already knew a worker died (or it shut down)
+            failed: asyncio.Future[list[Any]] = loop.create_future()
+            failed.set_exception(error)
+            self._answered(failed, batch)
+            return
         answer.add_done_callback(lambda done: self._answered(done, batch))
 
     def _answered(self, done: asyncio.Future[list[Any]], batch: list[Any]) -> None:
