@@ -482,7 +482,9 @@ class _Parser:
         written = self.t[a:b].strip()
         if written.startswith("and "):
             written, a = written[4:].strip(), a + 4
-        if not written or _NOT_A_PARTY.match(written) or not any(ch.isalpha() for ch in written):
+        if not written or _NOT_A_PARTY.match(written) or not (
+            written[0].isalpha() or any(ch.isalpha() for ch in written)  # most start with a letter: no generator
+        ):
             return
         if _event_headed(written):
             return  # "the Meeting of the HSWP Politburo", "the Sino-US Ambassadorial Talks": no party
