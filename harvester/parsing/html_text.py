@@ -46,16 +46,19 @@ def element_text(node: Selector | etree._Element | None) -> str | None:
 
 
 def _collect(element: etree._Element, parts: list[str], *, tail: bool = True) -> None:
-    tag = element.tag if isinstance(element.tag, str) else ""
-    if tag in _DROPPED_TAGS:
-        if tail and element.tail:
-            parts.append(element.tail)
-        return
-    breaking = tag.lower() in _BREAKING_TAGS
-    if breaking:
-        parts.append(" ")
-    if element.text and tag:  # comments and processing instructions have no str tag
-        parts.append(element.text)
+    tag = element.tag
+    if isinstance(tag, str):
+        if tag in _DROPPED_TAGS:
+            if tail and element.tail:
+                parts.append(element.tail)
+            return
+        breaking = tag in _BREAKING_TAGS or tag.lower() in _BREAKING_TAGS  # lxml's HTML tags are lower case
+        if breaking:
+            parts.append(" ")
+        if element.text:
+            parts.append(element.text)
+    else:  # a comment, a processing instruction or an entity: only its tail is text
+        breaking = False
     for child in element:
         _collect(child, parts)
     if breaking:
