@@ -12,6 +12,8 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tests.support.backends import StateBackendUnderTest
 from tests.support.cli import read_jsonl
@@ -199,3 +201,15 @@ def test_a_one_off_run_resumes_too(slow_site, baseline, tmp_path):
     assert comparable(read_jsonl(target)) == comparable(baseline[0])
     assert sorted(p.name for p in target.parent.iterdir()) == ["mao.jsonl"]
     assert not (tmp_path / "out").exists()
+
+
+@given(st.one_of(st.none(), st.text()), st.text(), st.one_of(st.none(), st.text()))
+def test_the_journal_key_is_the_json_text_of_the_dedupe_key(record_id, title, summary):
+    # a resumed run finds the records an earlier session staged by this text: its form must never change
+    import json
+
+    from harvester.pipelines.dedupe import dedupe_key
+    from harvester.pipelines.output import item_key
+
+    record = {"id": record_id, "title": title, "date_raw": None, "summary": summary}
+    assert item_key(record) == json.dumps(dedupe_key(record), ensure_ascii=False)

@@ -18,10 +18,13 @@ from harvester.crawl.run_keeper import RunKeeper
 from harvester.pipelines.dedupe import dedupe_key
 from harvester.pipelines.normalize import StatsTally
 
+#: json.dumps(key, ensure_ascii=False) without building an encoder for every call (dumps does, given options)
+_KEY_TEXT = json.JSONEncoder(ensure_ascii=False).encode
+
 
 def item_key(record: dict[str, Any]) -> str:
     """The run's dedupe key as text (the journal's primary key for a record)."""
-    return json.dumps(dedupe_key(record), ensure_ascii=False)
+    return _KEY_TEXT(dedupe_key(record))
 
 
 class JsonlWriterPipeline:

@@ -20,7 +20,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
 from harvester.crawl.run_keeper import RunKeeper
-from harvester.pipelines.dedupe import dedupe_key
+from harvester.pipelines.output import item_key
 from harvester.records import FIELDS
 
 logger = logging.getLogger(__name__)
@@ -64,8 +64,11 @@ def record_errors(record: dict[str, Any]) -> list[str]:
     return [f"{error.json_path}: {error.message}" for error in found]
 
 
+_NO_ITEMS: list[Any] = []  # compared with, never changed: `value != []` would build a list each time
+
+
 def present(value: Any) -> bool:
-    return value is not None and value != "" and value != []
+    return value is not None and value != "" and value != _NO_ITEMS
 
 
 def coverage(present_counts: Counter[str], total: int) -> dict[str, float]:
@@ -88,14 +91,15 @@ class ValidatePipeline:
         if not errors:
             self.valid += 1
             counts = self.present
+            get = item.get
             for name in FIELDS:  # present(), inline: this runs for every field of every record
-                value = item.get(name)
-                if value is not None and value != "" and value != []:
+                value = get(name)
+                if value is not None and value != "" and value != _NO_ITEMS:
                     counts[name] += 1
             return item
         self.stats.inc_value("harvester/invalid")
         run = RunKeeper.of(self.crawler).run
-        run.journal.quarantine(json.dumps(dedupe_key(item), ensure_ascii=False), item, errors)
+        run.journal.quarantine(item_key(item), item, errors)
         where = f"quarantined in {run.plan.invalid_path(run.run_id).name}"
         raise DropItem(
             f"record {item.get('id') or item.get('url')!r} breaks the contract, {where}: {'; '.join(errors[:5])}",
