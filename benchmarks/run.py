@@ -240,7 +240,8 @@ class Harness:
             # A fresh dataset root per run: no run registry or state carried over from an earlier run,
             # and nothing written into the repository's output/.
             cmd += ["--output-dir", str(out.with_suffix(".d"))]
-        settings = (*SETTINGS, f"CONCURRENT_REQUESTS={c}", f"CONCURRENT_REQUESTS_PER_DOMAIN={c}", "LOG_LEVEL=WARNING")
+        settings = (*SETTINGS, f"CONCURRENT_REQUESTS={c}", f"CONCURRENT_REQUESTS_PER_DOMAIN={c}", "LOG_LEVEL=WARNING",
+                    *self.args.setting)  # fmt: skip
         for setting in settings:
             cmd += ["-s", setting]
         return cmd
@@ -472,6 +473,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--no-ceiling", action="store_true", help="skip measuring the server's own ceiling")
     parser.add_argument("--run-timeout", type=float, help="seconds before a crawl subprocess is killed")
     parser.add_argument("--keep", action="store_true", help="keep the work directory (logs, harvester output)")
+    parser.add_argument(
+        "-s", "--setting", action="append", default=[], metavar="NAME=VALUE",
+        help="a setting for the harvester's crawls only (repeatable), e.g. HARVESTER_NORMALIZE_WORKERS=0",
+    )  # fmt: skip
     # Testing the harness itself: a command template standing in for the harvester, with {python},
     # {harvester}, {url}, {out}, {pages}, {concurrency} placeholders.
     parser.add_argument("--harvester-cmd", help=argparse.SUPPRESS)

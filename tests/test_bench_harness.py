@@ -45,3 +45,14 @@ def test_run_child_counts_the_cpu_of_descendants_orphaned_by_the_child(tmp_path:
     assert result["code"] == 0
     assert result["descendants"] >= 0.35  # the orphan's 0.4 s of CPU, which wait4 of the child alone misses
     assert result["own"] < result["descendants"]
+
+
+def test_a_setting_given_to_the_harness_reaches_only_the_harvester_crawl(tmp_path: Path) -> None:
+    from benchmarks.run import Harness, build_parser
+
+    args = build_parser().parse_args(["-s", "HARVESTER_NORMALIZE_WORKERS=0", "--setting", "LOG_LEVEL=INFO"])
+    harness = Harness(args, tmp_path)
+    cmd = harness.harvester_cmd("http://127.0.0.1:1", 10, tmp_path / "out.jsonl")
+    settings = [cmd[i + 1] for i, part in enumerate(cmd) if part == "-s"]
+    assert settings[-2:] == ["HARVESTER_NORMALIZE_WORKERS=0", "LOG_LEVEL=INFO"]  # after the defaults: they win
+    assert "HARVESTER_NORMALIZE_WORKERS=0" not in harness.bare_cmd("http://127.0.0.1:1", 10)
