@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import functools
-import gc
 import json
 import sys
 from collections.abc import Sequence
@@ -112,6 +111,7 @@ def run_crawl(spider: str, spider_args: dict[str, Any], overrides: dict[str, Any
     _check_run(settings, checked)
 
     from harvester.crawl.logs import install_cli_logging
+    from harvester.crawl.memory import crawl_collector
     from harvester.crawl.progress import is_terminal
 
     install_cli_logging(settings, terminal=is_terminal(settings, sys.stderr))
@@ -126,16 +126,13 @@ def run_crawl(spider: str, spider_args: dict[str, Any], overrides: dict[str, Any
     from twisted.internet import reactor  # installed by crawl() (TWISTED_REACTOR)
 
     interrupts.watch(crawler, reactor)
-    # What is alive now (modules, the registry, the profiles, the settings) lives as long as the crawl: frozen, the
-    # garbage collector no longer walks it again in every full collection (docs/performance.md, sixth pass).
-    # Unfrozen afterwards, so that a process running several crawls (the test suite) can still free it.
-    gc.freeze()
     try:
-        process.start(install_signal_handlers=False)  # Interrupts has SIGINT and SIGTERM
+        with crawl_collector(settings.getint("HARVESTER_GC_THRESHOLD")):
+            process.start(install_signal_handlers=False)  # Interrupts has SIGINT and SIGTERM
         return _report(crawler, failures, interrupts)
     finally:
-        gc.unfreeze()
         interrupts.done()
+
 
 
 def _report(crawler: Any, failures: list[Any], interrupts: Any) -> int:

@@ -47,3 +47,32 @@ def test_pages_requested_one_at_a_time_give_the_same_records(tmp_path):
             runs.append(read_jsonl(out))
     assert len(runs[0]) == 21
     assert comparable(runs[0]) == comparable(runs[1])
+
+
+def test_the_collector_is_set_for_the_crawl_and_given_back_after_it():
+    import gc
+
+    from harvester.crawl.memory import crawl_collector
+
+    before, frozen = gc.get_threshold(), gc.get_freeze_count()
+    with crawl_collector(50_000):
+        assert gc.get_threshold() == (50_000, *before[1:])
+        assert gc.get_freeze_count() > frozen  # what was alive at the start is out of every collection's way
+    assert gc.get_threshold() == before
+    assert gc.get_freeze_count() == frozen
+    with crawl_collector(0):  # 0: Python's own threshold
+        assert gc.get_threshold() == before
+    assert gc.get_threshold() == before
+
+
+def test_the_collector_is_given_back_when_the_crawl_raises():
+    import gc
+
+    import pytest
+
+    from harvester.crawl.memory import crawl_collector
+
+    before = gc.get_threshold()
+    with pytest.raises(RuntimeError), crawl_collector(12_345):
+        raise RuntimeError("the reactor failed")
+    assert gc.get_threshold() == before

@@ -10,6 +10,7 @@ import sys
 from scrapy.commands.crawl import Command as ScrapyCrawl
 from twisted.internet.defer import Deferred
 
+from harvester.crawl.memory import crawl_collector
 from harvester.errors import USAGE, HarvesterError
 
 logger = logging.getLogger(__name__)
@@ -37,7 +38,8 @@ class Command(ScrapyCrawl):
         else:  # AsyncCrawlerProcess: an asyncio task
             started.add_done_callback(lambda task: task.cancelled() or not task.exception()
                                       or errors.append(task.exception()))  # fmt: skip
-        self.crawler_process.start()
+        with crawl_collector(self.settings.getint("HARVESTER_GC_THRESHOLD")):
+            self.crawler_process.start()
         if errors and isinstance(errors[0], HarvesterError):
             print(f"harvester: error: {errors[0]}", file=sys.stderr)
             self.exitcode = errors[0].exit_code
