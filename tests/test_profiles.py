@@ -560,3 +560,24 @@ def test_xpath_may_use_exslt_regular_expressions_and_has_class():
                          '<h3 class="t">Two</h3></li></ul>')  # fmt: skip
     listing = parse_with_profile(page, profile, "https://example.org/list")
     assert [(b.title, b.url) for b in listing.blocks] == [("One", "https://example.org/1")]
+
+
+@pytest.mark.parametrize("name", ["wilson", "wilson-old"])
+def test_the_count_is_read_alike_from_plain_text_first(name):
+    # read_counts looks in the nodes' plain text first; it must give what the full look over nodes that know
+    # their parents gives, on every saved listing (the repository's and the real-world pages)
+    from parsel import Selector
+
+    from harvester.parsing.counts import find_counts
+    from harvester.parsing.profile import read_counts
+    from tests.support.paths import FIXTURES, REALWORLD
+
+    count = load_profile(name).pagination.count
+    pages = sorted(FIXTURES.rglob("*.html")) + (sorted(REALWORLD.rglob("*.html")) if REALWORLD.is_dir() else [])
+    seen = 0
+    for path in pages:
+        root = Selector(text=path.read_text(encoding="utf-8", errors="replace")).root
+        expected = find_counts(count.nodes.xpath(root), count.regex, count.max_length)
+        assert read_counts(root, count) == expected, path
+        seen += expected is not None
+    assert seen  # some pages have a header

@@ -30,14 +30,23 @@ def _counts(text: str | None, regex: re.Pattern[str], max_length: int) -> Counts
     return None
 
 
-def find_counts(nodes: Iterable[object], regex: re.Pattern[str], max_length: int = 120) -> Counts | None:
-    """The first count header among ``nodes`` (text nodes or elements outside the results table)."""
-    candidates = list(nodes)
-    for node in candidates:
+def first_count(nodes: Iterable[object], regex: re.Pattern[str], max_length: int = 120) -> Counts | None:
+    """The first count header written whole in one of ``nodes`` (text, plain or not, or elements)."""
+    for node in nodes:
         text = element_text(node) if isinstance(node, etree._Element) else str(node)
         found = _counts(text, regex, max_length)
         if found:
             return found
+    return None
+
+
+def find_counts(nodes: Iterable[object], regex: re.Pattern[str], max_length: int = 120) -> Counts | None:
+    """The first count header among ``nodes`` (text nodes or elements outside the results table): written whole
+    in one of them, else split over the short elements around them (text nodes must know their parents)."""
+    candidates = list(nodes)
+    found = first_count(candidates, regex, max_length)
+    if found:
+        return found
     for node in candidates:  # split over several elements: read the short elements holding the pieces
         parent = node if isinstance(node, etree._Element) else getattr(node, "getparent", lambda: None)()
         if parent is not None and getattr(node, "is_tail", False):

@@ -21,7 +21,7 @@ from lxml import etree
 from parsel import Selector
 
 from harvester.model import Counts, ListingPage, NotAListingError, RawBlock
-from harvester.parsing.counts import find_counts
+from harvester.parsing.counts import find_counts, first_count
 from harvester.parsing.detect import raise_if_challenge
 from harvester.parsing.html_text import clean, element_text
 from harvester.profiles.model import Count, Empty, Extractor, Field, Profile
@@ -152,7 +152,13 @@ def _text(match: object, attr: str | None) -> str | None:
 
 
 def read_counts(root: etree._Element, count: Count) -> Counts | None:
-    """The first "first - last of total" header in short text nodes (never a long summary)."""
+    """The first "first - last of total" header in short text nodes (never a long summary). First among the
+    nodes' plain text (a header written whole: the same answer, without making strings that know their parent);
+    only a page where none is found looks again, around the nodes (a header split over several elements)."""
+    if count.texts is not None:
+        found = first_count(count.texts(root), count.regex, count.max_length)
+        if found is not None:
+            return found
     return find_counts(count.nodes.xpath(root), count.regex, count.max_length)
 
 

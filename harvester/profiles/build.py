@@ -343,7 +343,8 @@ class ProfileBuilder:
             nodes_spec = {kinds[0]: count_spec[kinds[0]]} if kinds else {"xpath": DEFAULT_COUNT_XPATH}
             nodes = self.extractor("pagination.count", nodes_spec, parents=True)
             if regex is not None and nodes is not None:
-                count = Count(regex=regex, nodes=nodes, max_length=count_spec.get("max_length", 120))
+                texts = self.xpath("pagination.count", nodes.expr, nodes.kind, parents=False)
+                count = Count(regex=regex, nodes=nodes, max_length=count_spec.get("max_length", 120), texts=texts)
         param = spec.get("param", "page")
         return Pagination(
             param=param,

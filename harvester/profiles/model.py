@@ -120,8 +120,11 @@ class Start:
 @dataclass(frozen=True, slots=True)
 class Count:
     regex: re.Pattern[str]
-    nodes: Extractor
+    nodes: Extractor  # text nodes that know their parents: a header split over several elements is read around them
     max_length: int = 120
+    #: The same nodes' text as plain strings, for the first look: a smart string costs over a microsecond to make,
+    #: and a page's header is almost always one of them as it is (parsing/profile.read_counts).
+    texts: etree.XPath | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
