@@ -49,8 +49,6 @@ class WarcCapture:
         run = RunKeeper.of(self.crawler).run
         if self.wanted is None and not run.plan.tracked:
             self.off = True  # the default: tracked runs only
-            # and a receiver less for every response's signal (each costs a few microseconds a send)
-            self.crawler.signals.disconnect(self.response_received, signal=signals.response_received)
             return None
         spider = self.crawler.spider
         path = run.plan.capture_path(run.run_id, run.sessions)
