@@ -75,9 +75,7 @@ class NormalizePipeline:
             tally.inc_value("harvester/worker/records")
             report_repairs(item, repaired, unreadable, tally, self._warned)
         count_normalisation(record, tally)
-        tally.records += 1
-        if tally.records >= StatsTally.FLUSH_EVERY:
-            tally.flush()
+        tally.record_done()
         return record
 
     def close_spider(self) -> None:
@@ -97,6 +95,12 @@ class StatsTally:
 
     def inc_value(self, key: str, count: int = 1) -> None:
         self.counts[key] = self.counts.get(key, 0) + count
+
+    def record_done(self) -> None:
+        """One record more counted: the counts go to the stats every :attr:`FLUSH_EVERY` records."""
+        self.records += 1
+        if self.records >= self.FLUSH_EVERY:
+            self.flush()
 
     def flush(self) -> None:
         for key, count in self.counts.items():

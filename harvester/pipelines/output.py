@@ -51,9 +51,7 @@ class JsonlWriterPipeline:
             tally.inc_value(f"harvester/{status}")
         if run.writes(status):
             tally.inc_value("harvester/records")
-        tally.records += 1
-        if tally.records >= StatsTally.FLUSH_EVERY:
-            tally.flush()
+        tally.record_done()
         return item
 
     def close_spider(self) -> None:
